@@ -1,0 +1,101 @@
+"""Appending to the log under the single-writer lock: dedupe, number, chain, insert."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, insert, select, text
+
+from lineage.chain import GENESIS_HASH, chain_hash, entry_bytes, entry_header
+from lineage.ingest_result import Accepted
+from lineage.models import EntryCategory, LogEntry
+from lineage.prepare import PreparedEvent
+
+# Any constant will do; it only has to be the same for every writer of one database.
+WRITER_LOCK_KEY = 0x6D6C61756469  # "mlaudi"
+KEY_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    seq: int
+    prepared: PreparedEvent
+
+
+def take_writer_lock(conn: Connection) -> None:
+    """Serialise appenders so the chain stays linear (SQLite already holds BEGIN IMMEDIATE)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITER_LOCK_KEY})
+
+
+def read_head(conn: Connection) -> tuple[int, str]:
+    row = conn.execute(
+        select(LogEntry.seq, LogEntry.entry_hash).order_by(LogEntry.seq.desc()).limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (0, GENESIS_HASH)
+
+
+def stored_keys(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
+    wanted = list(dict.fromkeys(keys))
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), KEY_CHUNK):
+        chunk = wanted[start : start + KEY_CHUNK]
+        rows = conn.execute(select(LogEntry.key, LogEntry.seq).where(LogEntry.key.in_(chunk)))
+        found.update({k: s for k, s in rows})
+    return found
+
+
+def append_batch(
+    conn: Connection, batch: list[PreparedEvent], *, submitter: str | None, received_at: str
+) -> tuple[list[Accepted], list[NewEntry]]:
+    """Append what is new; report duplicates with the sequence number they were first stored at."""
+    known = stored_keys(conn, (p.key for p in batch))
+    seq, prev = read_head(conn)
+    accepted: list[Accepted] = []
+    new: list[NewEntry] = []
+    log_rows: list[dict] = []
+    category_rows: list[dict] = []
+    for item in batch:
+        if item.key in known:
+            accepted.append(Accepted(item.index, known[item.key], item.key, duplicate=True))
+            continue
+        seq += 1
+        row = _log_row(item, seq, prev, submitter, received_at)
+        prev = row["entry_hash"]
+        known[item.key] = seq
+        log_rows.append(row)
+        category_rows.extend({"seq": seq, "category": c} for c in item.categories)
+        accepted.append(Accepted(item.index, seq, item.key, duplicate=False))
+        new.append(NewEntry(seq, item))
+    if log_rows:
+        conn.execute(insert(LogEntry.__table__), log_rows)
+        conn.execute(insert(EntryCategory.__table__), category_rows)
+    return accepted, new
+
+
+def _log_row(
+    item: PreparedEvent, seq: int, prev: str, submitter: str | None, received_at: str
+) -> dict:
+    notes = json.dumps(item.notes, ensure_ascii=False)
+    header = entry_header(
+        seq=seq, key=item.key, received_at=received_at, submitter=submitter, normalizations=notes
+    )
+    return {
+        "seq": seq,
+        "key": item.key,
+        "received_at": received_at,
+        "event_time": item.event_time,
+        "event_type": item.event_type,
+        "producer": item.producer[:512],
+        "submitter": submitter,
+        "job_namespace": item.job_namespace,
+        "job_name": item.job_name,
+        "run_id": item.run_id,
+        "actor": item.actor,
+        "normalizations": notes,
+        "payload": item.payload,
+        "prev_hash": prev,
+        "entry_hash": chain_hash(prev, entry_bytes(header, item.payload)),
+    }

@@ -1,0 +1,111 @@
+"""This project's OpenLineage facets: audit facts the standard facets do not carry.
+
+Each class follows openlineage-python's convention (`@attr.define`, `_get_schema()`); its JSON
+Schema ships in `lineage/schemas/facets/`, where `_schemaURL` points (resolved locally).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attr
+from openlineage.client.facet_v2 import RunFacet
+
+SCHEMA_BASE = "https://mlaudit.invalid/spec/facets/1-0-0"
+PRODUCER = "https://github.com/mlaudit/mlaudit"
+
+
+def schema_url(name: str) -> str:
+    return f"{SCHEMA_BASE}/{name}.json#/$defs/{name}"
+
+
+@attr.define
+class ModelRef:
+    """A model version named by its OpenLineage dataset identity."""
+
+    namespace: str
+    name: str
+    version: str | None = None
+
+
+@attr.define
+class ActorRunFacet(RunFacet):
+    """Who launched the run: a user, or a service identity for schedules and sensors."""
+
+    name: str
+    kind: str = "user"
+    source: str | None = None
+
+    @staticmethod
+    def _get_schema() -> str:
+        return schema_url("ActorRunFacet")
+
+
+@attr.define
+class DagsterRunFacet(RunFacet):
+    """Where a captured event came from in the Dagster event log."""
+
+    runId: str
+    eventType: str
+    jobName: str | None = None
+    storageId: int | None = None
+    stepKey: str | None = None
+    assetKey: str | None = None
+    tags: dict[str, str] = attr.field(factory=dict)
+    runConfig: dict[str, Any] = attr.field(factory=dict)
+
+    @staticmethod
+    def _get_schema() -> str:
+        return schema_url("DagsterRunFacet")
+
+
+@attr.define
+class TrainingRunFacet(RunFacet):
+    """How a model version was trained: algorithm, architecture and hyperparameters."""
+
+    algorithm: str
+    hyperparameters: dict[str, Any] = attr.field(factory=dict)
+    architecture: str | None = None
+    framework: str | None = None
+
+    @staticmethod
+    def _get_schema() -> str:
+        return schema_url("TrainingRunFacet")
+
+
+@attr.define
+class EvaluationRunFacet(RunFacet):
+    """Metrics and check results of evaluating one model version."""
+
+    model: ModelRef
+    metrics: dict[str, float] = attr.field(factory=dict)
+    checks: list[dict[str, Any]] = attr.field(factory=list)
+    split: str | None = None
+
+    @staticmethod
+    def _get_schema() -> str:
+        return schema_url("EvaluationRunFacet")
+
+
+@attr.define
+class DeploymentRunFacet(RunFacet):
+    """A model version deployed to, updated in or rolled back in an environment."""
+
+    environment: str
+    model: ModelRef
+    action: str = "deploy"
+    previousVersion: str | None = None
+    target: str | None = None
+
+    @staticmethod
+    def _get_schema() -> str:
+        return schema_url("DeploymentRunFacet")
+
+
+FACET_KEYS: dict[str, str] = {
+    "mlaudit_actor": "ActorRunFacet",
+    "mlaudit_dagster": "DagsterRunFacet",
+    "mlaudit_training": "TrainingRunFacet",
+    "mlaudit_evaluation": "EvaluationRunFacet",
+    "mlaudit_deployment": "DeploymentRunFacet",
+}

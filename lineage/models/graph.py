@@ -1,0 +1,90 @@
+"""The lineage graph: jobs, runs, datasets, dataset versions and the edges between them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Job(SQLModel, table=True):
+    __tablename__ = "jobs"
+    __table_args__ = (UniqueConstraint("namespace", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    namespace: str = Field(max_length=512)
+    name: str = Field(max_length=512)
+    job_type: str | None = Field(default=None, max_length=64)
+    first_seen: str = Field(max_length=32)
+
+
+class Run(SQLModel, table=True):
+    __tablename__ = "runs"
+
+    run_id: str = Field(primary_key=True, max_length=64)
+    job_id: int = Field(foreign_key="jobs.id", index=True)
+    parent_run_id: str | None = Field(default=None, max_length=64, index=True)
+    state: str = Field(max_length=16)
+    started_at: str | None = Field(default=None, max_length=32)
+    ended_at: str | None = Field(default=None, max_length=32)
+    last_event_time: str = Field(max_length=32)
+    actor_id: int | None = Field(default=None, foreign_key="actors.id", index=True)
+    facets: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    first_seq: int
+    last_seq: int
+
+
+class Dataset(SQLModel, table=True):
+    __tablename__ = "datasets"
+    __table_args__ = (UniqueConstraint("namespace", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    namespace: str = Field(max_length=512)
+    name: str = Field(max_length=1024)
+    kind: str = Field(default="DATASET", max_length=32, index=True)
+    created_at: str = Field(max_length=32)
+    deleted_at: str | None = Field(default=None, max_length=32)
+    facets: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class DatasetVersion(SQLModel, table=True):
+    """A node of the graph. `version` is '' for a dataset known only as an unversioned input."""
+
+    __tablename__ = "dataset_versions"
+    __table_args__ = (
+        UniqueConstraint("dataset_id", "version"),
+        Index("ix_dataset_versions_dataset_created", "dataset_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    dataset_id: int = Field(foreign_key="datasets.id")
+    version: str = Field(max_length=256)
+    created_at: str = Field(max_length=32)
+    run_id: str | None = Field(default=None, max_length=64, index=True)
+    seq: int | None = None
+    facets: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class RunInput(SQLModel, table=True):
+    """Edge: a run read a dataset version."""
+
+    __tablename__ = "run_inputs"
+    __table_args__ = (Index("ix_run_inputs_version_run", "version_id", "run_id"),)
+
+    run_id: str = Field(primary_key=True, max_length=64)
+    version_id: int = Field(primary_key=True, foreign_key="dataset_versions.id")
+    event_time: str = Field(max_length=32)
+    seq: int
+
+
+class RunOutput(SQLModel, table=True):
+    """Edge: a run wrote a dataset version."""
+
+    __tablename__ = "run_outputs"
+    __table_args__ = (Index("ix_run_outputs_version_run", "version_id", "run_id"),)
+
+    run_id: str = Field(primary_key=True, max_length=64)
+    version_id: int = Field(primary_key=True, foreign_key="dataset_versions.id")
+    event_time: str = Field(max_length=32)
+    seq: int

@@ -1,0 +1,38 @@
+"""The append-only audit log: the evidence every projection is derived from."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+
+class LogEntry(SQLModel, table=True):
+    """One stored event, chained to its predecessor by hash."""
+
+    __tablename__ = "audit_log"
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    key: str = Field(max_length=64, unique=True)
+    received_at: str = Field(max_length=32)
+    event_time: str = Field(max_length=32, index=True)
+    event_type: str = Field(max_length=16)
+    producer: str = Field(max_length=512)
+    submitter: str | None = Field(default=None, max_length=128)
+    job_namespace: str | None = Field(default=None, max_length=512)
+    job_name: str | None = Field(default=None, max_length=512)
+    run_id: str | None = Field(default=None, max_length=64, index=True)
+    actor: str | None = Field(default=None, max_length=256, index=True)
+    normalizations: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    entry_hash: str = Field(max_length=64)
+
+
+class EntryCategory(SQLModel, table=True):
+    """Which audit categories an entry belongs to (one event can be several)."""
+
+    __tablename__ = "entry_categories"
+    __table_args__ = (Index("ix_entry_categories_category_seq", "category", "seq"),)
+
+    seq: int = Field(primary_key=True, foreign_key="audit_log.seq")
+    category: str = Field(primary_key=True, max_length=32)

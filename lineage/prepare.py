@@ -1,0 +1,97 @@
+"""Turn raw input into entries ready to append: parse, normalise, validate, canonicalise.
+
+Pure functions, run before the writer lock is taken, so the lock is held only for the append.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from lineage.canonical import canonical_text, content_key
+from lineage.categories import categorize
+from lineage.ingest_result import Rejected
+from lineage.normalize import normalize_event
+from lineage.timeutil import to_store_time
+from lineage.validation import Violation, validate_event
+
+RawEvent = dict[str, Any] | str | bytes
+
+
+@dataclass(frozen=True)
+class PreparedEvent:
+    index: int
+    event: dict[str, Any]
+    payload: str
+    key: str
+    notes: list[str]
+    event_time: str
+    event_type: str
+    producer: str
+    job_namespace: str | None
+    job_name: str | None
+    run_id: str | None
+    actor: str | None
+    categories: list[str]
+
+
+def prepare_batch(raw: list[RawEvent]) -> tuple[list[PreparedEvent], list[Rejected]]:
+    prepared: list[PreparedEvent] = []
+    rejected: list[Rejected] = []
+    for index, item in enumerate(raw):
+        result = prepare_one(index, item)
+        (rejected if isinstance(result, Rejected) else prepared).append(result)  # type: ignore[arg-type]
+    return prepared, rejected
+
+
+def prepare_one(index: int, item: RawEvent) -> PreparedEvent | Rejected:
+    event = _parse(item)
+    if isinstance(event, Violation):
+        return Rejected(index, [event])
+    event, notes = normalize_event(event)
+    violations = validate_event(event)
+    if violations:
+        return Rejected(index, violations)
+    try:
+        payload = canonical_text(event)
+    except (ValueError, TypeError) as exc:
+        return Rejected(index, [Violation("$", f"cannot be canonicalised (RFC 8785): {exc}")])
+    return _prepared(index, event, payload, notes)
+
+
+def _parse(item: RawEvent) -> dict[str, Any] | Violation:
+    if isinstance(item, dict):
+        return item
+    try:
+        text = item.decode("utf-8") if isinstance(item, bytes) else item
+        parsed = json.loads(text)
+    except UnicodeDecodeError as exc:
+        return Violation("$", f"not UTF-8 text: {exc}")
+    except json.JSONDecodeError as exc:
+        return Violation("$", f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+    if not isinstance(parsed, dict):
+        return Violation("$", f"an event must be a JSON object, got {type(parsed).__name__}")
+    return parsed
+
+
+def _prepared(index: int, event: dict[str, Any], payload: str, notes: list[str]) -> PreparedEvent:
+    job = event.get("job") or {}
+    run = event.get("run") or {}
+    actor = ((run.get("facets") or {}).get("mlaudit_actor") or {}).get("name")
+    kind = event.get("eventType") or ("DATASET" if "dataset" in event else "JOB")
+    return PreparedEvent(
+        index=index,
+        event=event,
+        payload=payload,
+        key=content_key(payload),
+        notes=notes,
+        event_time=to_store_time(event["eventTime"]),
+        event_type=str(kind),
+        producer=str(event.get("producer", "")),
+        job_namespace=job.get("namespace"),
+        job_name=job.get("name"),
+        run_id=run.get("runId"),
+        actor=actor,
+        categories=categorize(event),
+    )

@@ -1,0 +1,22 @@
+"""One settings object for the whole core, read from MLAUDIT_* environment variables once."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the audit store lives and how it behaves."""
+
+    home: Path
+    database_url: str
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        home = Path(env.get("MLAUDIT_HOME", ".mlaudit")).expanduser().resolve()
+        url = env.get("MLAUDIT_DATABASE_URL") or f"sqlite:///{home / 'audit.db'}"
+        return cls(home=home, database_url=url)
