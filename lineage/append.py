@@ -6,15 +6,13 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, insert, select
 
 from lineage.chain import GENESIS_HASH, chain_hash, entry_bytes, entry_header
 from lineage.ingest_result import Accepted
 from lineage.models import EntryCategory, LogEntry
 from lineage.prepare import PreparedEvent
 
-# Any constant will do; it only has to be the same for every writer of one database.
-WRITER_LOCK_KEY = 0x6D6C61756469  # "mlaudi"
 KEY_CHUNK = 500
 
 
@@ -22,12 +20,6 @@ KEY_CHUNK = 500
 class NewEntry:
     seq: int
     prepared: PreparedEvent
-
-
-def take_writer_lock(conn: Connection) -> None:
-    """Serialise appenders so the chain stays linear (SQLite already holds BEGIN IMMEDIATE)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITER_LOCK_KEY})
 
 
 def read_head(conn: Connection) -> tuple[int, str]:

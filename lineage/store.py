@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from lineage.append import append_batch, take_writer_lock
-from lineage.db import create_store_engine, migrate
+from lineage.append import append_batch
+from lineage.db import create_store_engine, migrate, writer_transaction
 from lineage.errors import InvalidEventsError
-from lineage.ingest_result import IngestResult
+from lineage.ingest_result import Accepted, IngestResult
 from lineage.models import LogEntry
-from lineage.prepare import RawEvent, prepare_batch
+from lineage.prepare import PreparedEvent, RawEvent, prepare_batch
 from lineage.projection import project_entries
 from lineage.settings import Settings
 from lineage.timeutil import now_store_time
@@ -51,16 +51,34 @@ class AuditStore:
         if rejected and strict:
             raise InvalidEventsError(rejected)
         result = IngestResult(rejected=rejected)
+        result.accepted = self._append(prepared, submitter)
+        return result
+
+    def ingest_many(
+        self, events: Sequence[RawEvent], *, batch_size: int = 1000, submitter: str | None = None
+    ) -> IngestResult:
+        """Bulk import: validate everything first, then append in batches of `batch_size`.
+
+        Any invalid event rejects the whole import before anything is written. A crash between
+        batches leaves whole batches stored; running the import again completes it (idempotent).
+        """
+        prepared, rejected = prepare_batch(list(events))
+        if rejected:
+            raise InvalidEventsError(rejected)
+        result = IngestResult()
+        for start in range(0, len(prepared), batch_size):
+            result.accepted.extend(self._append(prepared[start : start + batch_size], submitter))
+        return result
+
+    def _append(self, prepared: list[PreparedEvent], submitter: str | None) -> list[Accepted]:
         if not prepared:
-            return result
-        with self.engine.begin() as conn:
-            take_writer_lock(conn)
+            return []
+        with writer_transaction(self.engine) as conn:
             accepted, new = append_batch(
                 conn, prepared, submitter=submitter, received_at=now_store_time()
             )
             project_entries(conn, new)
-        result.accepted = sorted(accepted, key=lambda a: a.index)
-        return result
+        return sorted(accepted, key=lambda a: a.index)
 
     def count_entries(self) -> int:
         with self.engine.connect() as conn:

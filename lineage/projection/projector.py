@@ -103,10 +103,9 @@ class Projector:
             return
         version = output_version(facets, run_id)
         existing = find_version(self.conn, dataset_id, version)
-        first_write = not self._has_outputs(dataset_id)
         version_id = self._claim_version(existing, dataset_id, version, run_id, when, seq, facets)
         if self._edge(RunOutput, run_id, version_id, when, seq):
-            action = "create" if first_write else "modify"
+            action = self._write_action(dataset_id, when)
             self._access(seq, dataset_id, version_id, run_id, actor, action, when)
         if facets:
             self.rows.update_dataset(dataset_id, deleted_at=None)
@@ -140,16 +139,20 @@ class Projector:
             )
         return existing["id"]
 
-    def _has_outputs(self, dataset_id: int) -> bool:
-        versions = DatasetVersion.__table__
-        edges = RunOutput.__table__
-        query = (
-            select(edges.c.run_id)
-            .join(versions, versions.c.id == edges.c.version_id)
-            .where(versions.c.dataset_id == dataset_id)
-            .limit(1)
-        )
-        return self.conn.execute(query).first() is not None
+    def _write_action(self, dataset_id: int, when: str) -> str:
+        """`create` for a dataset's earliest write, `modify` after, whatever the arrival order."""
+        table = DataAccess.__table__
+        first = self.conn.execute(
+            select(table.c.id, table.c.event_time).where(
+                table.c.dataset_id == dataset_id, table.c.action == "create"
+            )
+        ).first()
+        if first is None:
+            return "create"
+        if first.event_time <= when:
+            return "modify"
+        self.conn.execute(update(table).where(table.c.id == first.id).values(action="modify"))
+        return "create"
 
     def version_id(self, dataset_id: int, version: str | None, when: str) -> int:
         """The node an input or a model reference points at."""

@@ -13,7 +13,7 @@ MAX_DEPTH = 200
 UPSTREAM = text(
     """
     WITH RECURSIVE up(version_id, depth) AS (
-        SELECT :start, 0
+        SELECT CAST(:start AS INTEGER), 0
         UNION
         SELECT ri.version_id, up.depth + 1
         FROM up

@@ -1,0 +1,44 @@
+# The two commands of the README: `make demo` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+export MLAUDIT_HOME ?= $(CURDIR)/.mlaudit
+export DAGSTER_HOME ?= $(MLAUDIT_HOME)/dagster
+
+.PHONY: setup system-deps demo test lint bench clean ui dagster
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+# Debian packages the browser tests need (the machine has no Chromium by default).
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null; fi; }
+
+# Runs the example ML pipelines in a real Dagster instance, captures them, prints the trace.
+# Then starts the UIs unless HEADLESS=1.
+demo: setup
+	$(VENV)/bin/mlaudit demo
+ifneq ($(HEADLESS),1)
+	$(VENV)/bin/mlaudit up
+endif
+
+test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest -n 2 --dist loadfile
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf $(MLAUDIT_HOME) .pytest_cache

@@ -1,0 +1,43 @@
+"""The `mlaudit` entry point: core commands here, others contributed by installed packages.
+
+Packages that depend on the core (the Dagster pipelines, the app) add their own commands through
+the `mlaudit.commands` entry-point group, so the core never imports them.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from importlib.metadata import entry_points
+
+import typer
+
+from lineage.cli import commands_lineage, commands_log
+from lineage.cli.output import fail
+from lineage.errors import AuditError
+
+app = typer.Typer(
+    name="mlaudit",
+    help="Tamper-evident audit trail for ML data, models and users.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+commands_lineage.register(app)
+commands_log.register(app)
+
+
+def _load_plugins() -> None:
+    for entry in entry_points(group="mlaudit.commands"):
+        entry.load()(app)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _load_plugins()
+    try:
+        app()
+    except AuditError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        sys.exit(130)

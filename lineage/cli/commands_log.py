@@ -1,0 +1,178 @@
+"""`mlaudit events | verify | ingest | rebuild`: the log itself."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from lineage.categories import CATEGORIES
+from lineage.cli.output import (
+    DB_HELP,
+    console,
+    err_console,
+    fail,
+    open_store,
+    print_json,
+    short,
+    when,
+)
+from lineage.errors import InvalidEventsError
+from lineage.event_files import parse_event_text
+from lineage.queries import list_events
+from lineage.rebuild import rebuild_projections
+from lineage.verify import verify_chain
+
+Db = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+
+
+def events_command(
+    since: Annotated[str | None, typer.Option(help="ISO time: events at or after.")] = None,
+    until: Annotated[str | None, typer.Option(help="ISO time: events at or before.")] = None,
+    actor: Annotated[str | None, typer.Option(help="Only this actor.")] = None,
+    category: Annotated[str | None, typer.Option(help=f"One of: {', '.join(CATEGORIES)}.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many events.")] = 100,
+    after: Annotated[
+        int, typer.Option(help="Page on: only entries after this sequence number.")
+    ] = 0,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """The raw audit log, oldest first."""
+    if category and category not in CATEGORIES:
+        fail(f"unknown category {category!r}; choose one of: {', '.join(CATEGORIES)}")
+    rows = list_events(
+        open_store(db).engine,
+        since=since,
+        until=until,
+        actor=actor,
+        category=category,
+        limit=limit,
+        after_seq=after,
+        with_payload=as_json,
+    )
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(header_style="bold cyan")
+    for column in (
+        "seq",
+        "event time",
+        "type",
+        "categories",
+        "actor",
+        "job",
+        "run",
+        "inputs",
+        "outputs",
+    ):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        table.add_row(
+            str(r["seq"]),
+            when(r["event_time"]),
+            r["event_type"],
+            ",".join(r["categories"]),
+            r["actor"] or "-",
+            r["job"] or "-",
+            short(r["run_id"]),
+            "\n".join(r["inputs"]),
+            "\n".join(r["outputs"]),
+        )
+    console.print(table)
+
+
+def verify_command(db: Db = None, as_json: Json = False) -> None:
+    """Check the integrity of the whole log; exit 1 and name the first bad entry if it fails."""
+    report = verify_chain(open_store(db).engine)
+    data = {
+        "ok": report.ok,
+        "entries": report.entries,
+        "head_seq": report.head_seq,
+        "head_hash": report.head_hash,
+        "problems": [{"seq": p.seq, "kind": p.kind, "detail": p.detail} for p in report.problems],
+    }
+    if as_json:
+        print_json(data)
+    elif report.ok:
+        console.print(
+            f"[green]intact[/]: {report.entries} entries, "
+            f"chain head {report.head_hash[:16]}… at seq {report.head_seq}"
+        )
+    else:
+        first = report.problems[0]
+        err_console.print(
+            f"[bold red]TAMPERED[/]: first bad entry is seq {first.seq} "
+            f"({first.kind}): {first.detail}"
+        )
+        for p in report.problems[1:10]:
+            err_console.print(f"  also seq {p.seq} ({p.kind}): {p.detail}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def ingest_command(
+    path: Annotated[
+        str,
+        typer.Argument(
+            help="File of OpenLineage events (JSON array or JSON Lines), or - for stdin."
+        ),
+    ],
+    batch_size: Annotated[int, typer.Option(help="Events per transaction.")] = 1000,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """Import OpenLineage events. Any invalid event rejects the whole file: nothing is written."""
+    text = sys.stdin.read() if path == "-" else _read(path)
+    events = parse_event_text(text, source=path)
+    try:
+        result = open_store(db).ingest_many(events, batch_size=batch_size)
+    except InvalidEventsError as exc:
+        _report_invalid(exc, path)
+        raise typer.Exit(1) from exc
+    summary = {"events": len(events), "stored": result.stored, "duplicates": result.duplicates}
+    if as_json:
+        print_json(summary)
+    else:
+        console.print(
+            f"{path}: {result.stored} stored, "
+            f"{result.duplicates} already present (of {len(events)})"
+        )
+
+
+def _read(path: str) -> str:
+    file = Path(path)
+    if not file.is_file():
+        fail(f"{path}: no such file")
+    try:
+        return file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        fail(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})")
+
+
+def _report_invalid(exc: InvalidEventsError, path: str) -> None:
+    err_console.print(
+        f"[bold red]error:[/] {path}: {len(exc.rejected)} invalid event(s); nothing was written"
+    )
+    for rejected in exc.rejected[:20]:
+        for violation in rejected.violations[:10]:
+            err_console.print(
+                f"  event #{rejected.index}: {violation.path}: {violation.message}", highlight=False
+            )
+
+
+def rebuild_command(db: Db = None) -> None:
+    """Recreate every projection from the log alone (the log is the evidence)."""
+    count = rebuild_projections(open_store(db).engine)
+    console.print(f"rebuilt projections from {count} log entries")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("events")(events_command)
+    app.command("verify")(verify_command)
+    app.command("ingest")(ingest_command)
+    app.command("rebuild")(rebuild_command)
