@@ -1,0 +1,1 @@
+"""Dagster code of mlaudit: the example ML project and the capture of its event log."""
