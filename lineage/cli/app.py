@@ -29,7 +29,15 @@ commands_log.register(app)
 
 def _load_plugins() -> None:
     for entry in entry_points(group="mlaudit.commands"):
-        entry.load()(app)
+        try:
+            register = entry.load()
+        except ImportError as exc:
+            # A broken optional package must not take the core commands down with it.
+            logging.getLogger(__name__).warning(
+                "commands from %s unavailable: %s", entry.value, exc
+            )
+            continue
+        register(app)
 
 
 def main() -> None:

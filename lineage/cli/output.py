@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from typing import Any, NoReturn
 
@@ -10,8 +11,10 @@ from rich.console import Console
 
 from lineage.store import AuditStore
 
-console = Console()
-err_console = Console(stderr=True)
+# Piped output is read in wide terminals and logs: do not squeeze tables into 80 columns.
+_WIDTH = shutil.get_terminal_size((160, 40)).columns
+console = Console(width=_WIDTH)
+err_console = Console(stderr=True, width=_WIDTH)
 
 DB_HELP = "Database URL (default: MLAUDIT_DATABASE_URL, else SQLite under MLAUDIT_HOME)."
 
@@ -31,6 +34,13 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 def short(run_id: str | None) -> str:
     return run_id[:8] if run_id else "-"
+
+
+def dataset_label(namespace: str, name: str) -> str:
+    """`namespace/name`, or a URI when the name is an absolute path (`file:///data/x.csv`)."""
+    if name.startswith("/") and "://" not in namespace:
+        return f"{namespace}://{name}"
+    return f"{namespace}/{name}"
 
 
 def when(value: str | None) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.table import Table
 
-from lineage.cli.output import console, short, when
+from lineage.cli.output import console, dataset_label, short, when
 
 
 def _table(title: str, *columns: str) -> Table:
@@ -18,7 +18,7 @@ def _table(title: str, *columns: str) -> Table:
 
 
 def _name(d: dict[str, Any]) -> str:
-    return f"{d['namespace']}/{d['name']}"
+    return dataset_label(d["namespace"], d["name"])
 
 
 def render_trace(t: dict[str, Any]) -> None:
@@ -39,7 +39,7 @@ def render_trace(t: dict[str, Any]) -> None:
         datasets.add_row(
             str(d["depth"]),
             _name(d) + deleted,
-            d["version"] or "-",
+            _version(d["version"]),
             d["kind"],
             when(d["created_at"]),
             short(d["produced_by"]),
@@ -59,10 +59,17 @@ def render_trace(t: dict[str, Any]) -> None:
     console.print(runs)
     _render_evaluations(t["evaluations"])
     _render_deployments(t["deployments"])
-    sources = ", ".join(f"{_name(s)}@{s['version'] or '-'}" for s in t["sources"]) or "-"
+    sources = ", ".join(f"{_name(s)}@{_version(s['version'])}" for s in t["sources"]) or "-"
     actors = ", ".join(f"{a['actor']} ({a['kind']})" for a in t["actors"]) or "-"
     console.print(f"[bold]Raw sources:[/] {sources}")
     console.print(f"[bold]People and services involved:[/] {actors}")
+
+
+def _version(version: str | None) -> str:
+    """Content hashes are long; 16 characters identify a version among a dataset's others."""
+    if not version:
+        return "-"
+    return version if len(version) <= 20 else version[:16] + "…"
 
 
 def _training(training: dict[str, Any] | None) -> str:

@@ -1,0 +1,26 @@
+"""The Dagster code location: the ML project and the capture sensor (`dagster dev` loads `defs`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster import Definitions
+
+from audit_pipelines.capture.sensor import capture_sensor
+from audit_pipelines.ml import ml_asset_checks, ml_assets, ml_jobs
+from audit_pipelines.resources import pipeline_resources
+
+
+def build_definitions(home: Path | None = None, store_url: str | None = None) -> Definitions:
+    """The definitions with files under `home` and the audit store at `store_url` (defaults:
+    see `pipeline_resources`)."""
+    return Definitions(
+        assets=ml_assets,
+        asset_checks=ml_asset_checks,
+        jobs=ml_jobs,
+        sensors=[capture_sensor],
+        resources=pipeline_resources(home, store_url),
+    )
+
+
+defs = build_definitions()

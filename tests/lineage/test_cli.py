@@ -1,0 +1,100 @@
+"""The `mlaudit` command as a user runs it: real processes, real databases."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from scenario import ml_history
+from tamper import drop_guards, execute
+
+from lineage.store import AuditStore
+
+
+def mlaudit(db_url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MLAUDIT_DATABASE_URL": db_url, "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "lineage.cli", *args],
+        input=stdin, capture_output=True, text=True, env=env, timeout=120,
+    )
+
+
+@pytest.fixture
+def events_file(tmp_path: Path, kit) -> Path:  # type: ignore[no-untyped-def]
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in ml_history(kit)) + "\n")
+    return path
+
+
+def test_ingest_trace_verify_round_trip(db_url: str, events_file: Path) -> None:
+    done = mlaudit(db_url, "ingest", str(events_file))
+    assert done.returncode == 0, done.stderr
+    assert "10 stored, 0 already present" in done.stdout
+    again = mlaudit(db_url, "ingest", str(events_file), "--json")
+    assert json.loads(again.stdout) == {"events": 10, "stored": 0, "duplicates": 10}
+    traced = json.loads(mlaudit(db_url, "trace", "model", "--version", "m1", "--json").stdout)
+    assert {"model", "datasets", "runs", "evaluations", "deployments", "actors"} <= traced.keys()
+    assert traced["runs"][0].keys() >= {"run_id", "job", "state", "started_at", "ended_at", "actor"}
+    table = mlaudit(db_url, "trace", "model").stdout
+    assert "random_forest (n_estimators=200)" in table and "rollback" in table
+    assert mlaudit(db_url, "verify").returncode == 0
+
+
+def test_ingest_from_stdin_as_a_json_array(db_url: str, kit) -> None:  # type: ignore[no-untyped-def]
+    done = mlaudit(db_url, "ingest", "-", stdin=json.dumps(ml_history(kit)[:3]))
+    assert done.returncode == 0, done.stderr
+    assert "3 stored" in done.stdout
+
+
+def test_an_invalid_event_rejects_the_whole_file(db_url: str, tmp_path: Path, kit) -> None:  # type: ignore[no-untyped-def]
+    events = ml_history(kit)
+    events[4]["run"]["runId"] = ""
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(events))
+    done = mlaudit(db_url, "ingest", str(path))
+    assert done.returncode == 1
+    assert "event #4: $.run.runId" in done.stderr and "nothing was written" in done.stderr
+    assert AuditStore.open(db_url).count_entries() == 0
+
+
+def test_malformed_input_is_named_by_line(db_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "broken.jsonl"
+    path.write_text('{"eventType": "START"}\n{not json}\n')
+    done = mlaudit(db_url, "ingest", str(path))
+    assert done.returncode == 2
+    assert "line 2 is not a JSON object" in done.stderr
+    missing = mlaudit(db_url, "ingest", str(tmp_path / "nope.json"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_unknown_model_is_a_clear_error(db_url: str) -> None:
+    done = mlaudit(db_url, "trace", "ghost")
+    assert done.returncode == 2
+    assert "no dataset or model named 'ghost'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_verify_names_the_first_bad_entry(db_url: str, events_file: Path) -> None:
+    mlaudit(db_url, "ingest", str(events_file))
+    store = AuditStore.open(db_url)
+    drop_guards(store.engine)
+    execute(store.engine, "UPDATE audit_log SET actor = 'mallory', payload = replace(payload, 'bob', 'eve') WHERE seq = 7")
+    done = mlaudit(db_url, "verify")
+    assert done.returncode == 1
+    assert "first bad entry is seq 7 (edited)" in done.stderr
+
+
+def test_events_filters_and_history(db_url: str, events_file: Path) -> None:
+    mlaudit(db_url, "ingest", str(events_file))
+    rows = json.loads(mlaudit(db_url, "events", "--category", "deployment", "--json").stdout)
+    assert [r["actor"] for r in rows] == ["alice", "bob", "carol"]
+    assert "normalizations" in rows[0] and rows[0]["event"]["eventType"] == "COMPLETE"
+    bad = mlaudit(db_url, "events", "--category", "nonsense")
+    assert bad.returncode == 2 and "unknown category" in bad.stderr
+    history = json.loads(mlaudit(db_url, "history", "raw", "--json").stdout)
+    assert [a["action"] for a in history["access"]][-1] == "delete"
+    assert "deleted" in mlaudit(db_url, "history", "raw").stdout
