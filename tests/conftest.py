@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from lineage.store import AuditStore
 
-PG_ADMIN_URL = os.environ.get("MLAUDIT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "MLAUDIT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 def _pg_available() -> str | None:
@@ -21,7 +23,7 @@ def _pg_available() -> str | None:
             conn.execute(text("SELECT 1"))
         engine.dispose()
         return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable", reported below
+    except Exception as exc:
         return str(exc).splitlines()[0]
 
 
@@ -36,17 +38,29 @@ def pg_reachable() -> None:
 
 
 @pytest.fixture
-def pg_url(pg_reachable: None) -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    name = f"mlaudit_t_{uuid.uuid4().hex[:12]}"
+def pg_database(pg_reachable: None) -> Iterator[Callable[[], str]]:
+    """Makes fresh, empty PostgreSQL databases for one test; drops them afterwards."""
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"mlaudit_t_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        made.append(name)
+        return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+    yield make
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for name in made:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_database: Callable[[], str]) -> str:
+    """A fresh, empty PostgreSQL database for one test."""
+    return pg_database()
 
 
 @pytest.fixture
@@ -76,10 +90,16 @@ class EventKit:
     def run_id(self, name: str) -> str:
         return str(uuid.uuid5(uuid.NAMESPACE_URL, f"test-run:{name}"))
 
-    def dataset(self, name: str, version: str | None = None, *, model: bool = False, **facets: dict) -> dict:
+    def dataset(
+        self, name: str, version: str | None = None, *, model: bool = False, **facets: dict
+    ) -> dict:
         all_facets = dict(facets)
         if version is not None:
-            all_facets["version"] = {"_producer": "https://test", "_schemaURL": self.FACET_SCHEMA, "datasetVersion": version}
+            all_facets["version"] = {
+                "_producer": "https://test",
+                "_schemaURL": self.FACET_SCHEMA,
+                "datasetVersion": version,
+            }
         if model:
             all_facets["datasetType"] = {
                 "_producer": "https://test",

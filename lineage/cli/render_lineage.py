@@ -99,7 +99,7 @@ def _render_deployments(deployments: list[dict[str, Any]]) -> None:
         marker = " [green]<- traced[/]" if d.get("is_traced_version") else ""
         table.add_row(
             d["environment"],
-            (d["version"] or "-") + marker,
+            _version(d["version"]) + marker,
             d["action"],
             when(d["valid_from"]),
             when(d["valid_to"]) if d["valid_to"] else "live",
@@ -113,7 +113,7 @@ def render_impact(result: dict[str, Any]) -> None:
     table = _table("Downstream", "depth", "kind", "dataset", "version", "produced by run")
     for v in [*result["datasets"], *result["models"]]:
         table.add_row(
-            str(v["depth"]), v["kind"], _name(v), v["version"] or "-", short(v["produced_by"])
+            str(v["depth"]), v["kind"], _name(v), _version(v["version"]), short(v["produced_by"])
         )
     console.print(table)
     deployments = _table(
@@ -128,7 +128,7 @@ def render_impact(result: dict[str, Any]) -> None:
     for d in result["deployments"]:
         deployments.add_row(
             _name(d),
-            d["version"] or "-",
+            _version(d["version"]),
             d["environment"],
             d["action"],
             when(d["valid_from"]),
@@ -148,7 +148,7 @@ def render_history(result: dict[str, Any]) -> None:
         table.add_row(
             when(a["event_time"]),
             a["action"],
-            a["version"] or "-",
+            _version(a["version"]),
             a["actor"] or "-",
             a["job"] or "-",
             short(a["run_id"]),

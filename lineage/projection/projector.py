@@ -29,7 +29,7 @@ class Projector:
     def project(self, seq: int, event: dict[str, Any], when: str) -> None:
         run = event.get("run")
         if not run:
-            self._static_dataset(event, when)
+            self._static(event, when)
             return
         run_id = run["runId"]
         facets = run.get("facets") or {}
@@ -200,14 +200,18 @@ class Projector:
         }
         self.conn.execute(insert(DataAccess.__table__).values(**values))
 
-    def _static_dataset(self, event: dict[str, Any], when: str) -> None:
-        ref = event.get("dataset")
-        if not ref:
-            return
-        dataset_id = self.dataset(ref, when)
-        version = ((ref.get("facets") or {}).get("version") or {}).get("datasetVersion")
-        if version:
-            self.version_id(dataset_id, version, when)
+    def _static(self, event: dict[str, Any], when: str) -> None:
+        """DatasetEvent and JobEvent: metadata without a run, so no edges and no access."""
+        job = event.get("job")
+        if job:
+            job_type = ((job.get("facets") or {}).get("jobType") or {}).get("jobType")
+            self.rows.job_id(job["namespace"], job["name"], when, job_type)
+        refs = [event.get("dataset"), *(event.get("inputs") or []), *(event.get("outputs") or [])]
+        for ref in filter(None, refs):
+            dataset_id = self.dataset(ref, when)
+            version = ((ref.get("facets") or {}).get("version") or {}).get("datasetVersion")
+            if version:
+                self.version_id(dataset_id, version, when)
 
 
 def _new_run(

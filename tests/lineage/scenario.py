@@ -1,4 +1,4 @@
-"""A small, complete ML history used by the query tests: two model versions, a rollback, a delete."""
+"""A small, complete ML history for the query tests: two model versions, a rollback, a delete."""
 
 from __future__ import annotations
 

@@ -19,7 +19,11 @@ def mlaudit(db_url: str, *args: str, stdin: str | None = None) -> subprocess.Com
     env = {**os.environ, "MLAUDIT_DATABASE_URL": db_url, "COLUMNS": "200"}
     return subprocess.run(
         [sys.executable, "-m", "lineage.cli", *args],
-        input=stdin, capture_output=True, text=True, env=env, timeout=120,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
 
 
@@ -82,7 +86,11 @@ def test_verify_names_the_first_bad_entry(db_url: str, events_file: Path) -> Non
     mlaudit(db_url, "ingest", str(events_file))
     store = AuditStore.open(db_url)
     drop_guards(store.engine)
-    execute(store.engine, "UPDATE audit_log SET actor = 'mallory', payload = replace(payload, 'bob', 'eve') WHERE seq = 7")
+    execute(
+        store.engine,
+        "UPDATE audit_log SET actor = 'mallory', payload = replace(payload, 'bob', 'eve') "
+        "WHERE seq = 7",
+    )
     done = mlaudit(db_url, "verify")
     assert done.returncode == 1
     assert "first bad entry is seq 7 (edited)" in done.stderr

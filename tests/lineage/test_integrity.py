@@ -116,8 +116,10 @@ def test_inserted_entry_with_rehashed_content_is_named(filled, kit) -> None:  # 
         payload = '{"forged":true}'
         conn.execute(
             text(
-                "INSERT INTO audit_log (seq, key, received_at, event_time, event_type, producer, normalizations, payload, prev_hash, entry_hash) "
-                "VALUES (5, :k, '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z', 'COMPLETE', 'x', '[]', :p, :prev, :h)"
+                "INSERT INTO audit_log (seq, key, received_at, event_time, event_type, producer, "
+                "normalizations, payload, prev_hash, entry_hash) VALUES (5, :k, "
+                "'2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z', 'COMPLETE', 'x', "
+                "'[]', :p, :prev, :h)"
             ),
             {
                 "k": "f" * 64,
