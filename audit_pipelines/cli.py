@@ -18,8 +18,15 @@ def demo_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the trace as JSON.")] = False,
 ) -> None:
     """Run the example ML pipelines as several users, capture them, and trace the deployed model."""
-    from audit_pipelines.demo import run_demo
+    import warnings
+
+    from dagster import BetaWarning
+
     from lineage.settings import Settings
+
+    # The example pipeline uses Dagster's beta observable source assets on purpose.
+    warnings.filterwarnings("ignore", category=BetaWarning)
+    from audit_pipelines.demo import run_demo
 
     settings = Settings.from_env()
     if reset and settings.home.exists():
