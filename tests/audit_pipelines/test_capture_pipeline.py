@@ -95,6 +95,16 @@ def test_every_event_is_valid_openlineage(captured: Captured) -> None:
     assert problems == {}
 
 
+def test_every_run_has_at_most_one_terminal_event(captured: Captured) -> None:
+    # OpenLineage 2-0-2: one COMPLETE/FAIL/ABORT per run; whatever comes after it is OTHER.
+    terminal = Counter(
+        e["run"]["runId"]
+        for e in captured.events
+        if e["eventType"] in ("COMPLETE", "FAIL", "ABORT")
+    )
+    assert [run_id for run_id, count in terminal.items() if count > 1] == []
+
+
 def test_store_holds_each_dagster_record_once(captured: Captured) -> None:
     instance = captured.instance
     expected = 0
@@ -175,6 +185,9 @@ def test_evaluations_and_checks_name_the_model_version(captured: Captured) -> No
         for i in e["inputs"]
     } >= {("breast_cancer_model", v1)}
     assert len(checks) == 4
+    # The materialization ends the child run; a check evaluation is a later, non-terminal event.
+    assert [e["eventType"] for e in materialized] == ["COMPLETE", "COMPLETE"]
+    assert [e["eventType"] for e in checks] == ["OTHER"] * 4
     results = [e["run"]["facets"]["mlaudit_evaluation"] for e in checks]
     assert {(r["checks"][0]["name"], r["checks"][0]["severity"]) for r in results} == {
         ("accuracy_at_least_0_9", "ERROR"),
