@@ -24,39 +24,35 @@ class RowCache:
     def job_id(self, namespace: str, name: str, when: str, job_type: str | None) -> int:
         key = (namespace, name)
         if key not in self.jobs:
-            table = Job.__table__
-            found = self.conn.execute(
-                select(table.c.id).where(table.c.namespace == namespace, table.c.name == name)
-            ).scalar()
-            if found is None:
-                values = {"namespace": namespace, "name": name, "first_seen": when}
-                values["job_type"] = job_type
-                found = self.conn.execute(insert(table).values(**values)).inserted_primary_key[0]
-            self.jobs[key] = found
+            extra = {"first_seen": when, "job_type": job_type}
+            self.jobs[key] = self._find_or_create(
+                Job, {"namespace": namespace, "name": name}, extra
+            )
         return self.jobs[key]
 
     def dataset_id(self, namespace: str, name: str, when: str) -> int:
         key = (namespace, name)
         if key not in self.datasets:
-            table = Dataset.__table__
-            found = self.conn.execute(
-                select(table.c.id).where(table.c.namespace == namespace, table.c.name == name)
-            ).scalar()
-            if found is None:
-                values = {"namespace": namespace, "name": name, "created_at": when, "facets": {}}
-                found = self.conn.execute(insert(table).values(**values)).inserted_primary_key[0]
-            self.datasets[key] = found
+            natural = {"namespace": namespace, "name": name}
+            extra = {"created_at": when, "facets": {}}
+            self.datasets[key] = self._find_or_create(Dataset, natural, extra)
         return self.datasets[key]
 
     def actor_id(self, name: str, kind: str, when: str) -> int:
         if name not in self.actors:
-            table = Actor.__table__
-            found = self.conn.execute(select(table.c.id).where(table.c.name == name)).scalar()
-            if found is None:
-                values = {"name": name, "kind": kind, "first_seen": when}
-                found = self.conn.execute(insert(table).values(**values)).inserted_primary_key[0]
-            self.actors[name] = found
+            extra = {"kind": kind, "first_seen": when}
+            self.actors[name] = self._find_or_create(Actor, {"name": name}, extra)
         return self.actors[name]
+
+    def _find_or_create(self, model: type, natural: dict[str, Any], extra: dict[str, Any]) -> int:
+        """The id of the row with this natural key, inserting it (with `extra`) when absent."""
+        table = model.__table__  # type: ignore[attr-defined]
+        query = select(table.c.id).where(*(table.c[k] == v for k, v in natural.items()))
+        found = self.conn.execute(query).scalar()
+        if found is None:
+            inserted = self.conn.execute(insert(table).values(**natural, **extra))
+            found = inserted.inserted_primary_key[0]
+        return found
 
     def update_dataset(self, dataset_id: int, **values: Any) -> None:
         table = Dataset.__table__
