@@ -9,14 +9,16 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the audit store lives and how it behaves."""
+    """Where the audit store and its keys live."""
 
     home: Path
     database_url: str
+    keys_dir: Path
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         home = Path(env.get("MLAUDIT_HOME", ".mlaudit")).expanduser().resolve()
         url = env.get("MLAUDIT_DATABASE_URL") or f"sqlite:///{home / 'audit.db'}"
-        return cls(home=home, database_url=url)
+        keys = Path(env.get("MLAUDIT_KEYS_DIR") or home / "keys").expanduser().resolve()
+        return cls(home=home, database_url=url, keys_dir=keys)

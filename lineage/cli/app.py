@@ -12,7 +12,13 @@ from importlib.metadata import entry_points
 
 import typer
 
-from lineage.cli import commands_lineage, commands_log
+from lineage.cli import (
+    commands_accounts,
+    commands_integrity,
+    commands_lineage,
+    commands_log,
+    commands_privacy,
+)
 from lineage.cli.output import fail
 from lineage.errors import AuditError
 
@@ -23,8 +29,14 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-commands_lineage.register(app)
-commands_log.register(app)
+for module in (
+    commands_lineage,
+    commands_log,
+    commands_integrity,
+    commands_privacy,
+    commands_accounts,
+):
+    module.register(app)
 
 
 def _load_plugins() -> None:
