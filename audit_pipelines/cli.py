@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -58,6 +59,48 @@ def up_command(
     raise typer.Exit(subprocess.call(command, env=env))
 
 
+def run_command(
+    job: Annotated[str, typer.Argument(help="Job name, e.g. training_pipeline.")],
+    as_user: Annotated[
+        str, typer.Option("--as", help="The person launching it (run tag dagster/user).")
+    ],
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Run config as a JSON file.")
+    ] = None,
+) -> None:
+    """Launch a pipeline job in a user's name and capture it into the audit log."""
+    from audit_pipelines.launch import launch_as
+    from lineage.cli.output import console, fail
+    from lineage.cli.session import current_principal
+    from lineage.settings import Settings
+    from lineage.store import AuditStore
+
+    settings = Settings.from_env()
+    store = AuditStore.open(settings.database_url)
+    run_config = _read_config(config) if config else None
+    run_id, ok, emitted = launch_as(
+        settings, store, current_principal(store), job, as_user, run_config
+    )
+    console.print(
+        f"run {run_id} of {job} as {as_user}: {'succeeded' if ok else 'FAILED'}; "
+        f"{emitted} audit events captured"
+    )
+    if not ok:
+        fail(f"run {run_id} failed: see Dagster's run log", code=1)
+
+
+def _read_config(path: Path) -> dict:
+    import json
+
+    from lineage.cli.output import fail
+
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        fail(f"{path}: cannot read run config: {exc}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("demo")(demo_command)
+    app.command("run")(run_command)
     app.command("up")(up_command)

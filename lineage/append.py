@@ -10,6 +10,7 @@ from sqlalchemy import Connection, insert, select
 
 from lineage.chain import GENESIS_HASH, chain_hash, entry_bytes, entry_header
 from lineage.ingest_result import Accepted
+from lineage.merkle.tree import append_leaves
 from lineage.models import EntryCategory, LogEntry
 from lineage.prepare import PreparedEvent
 
@@ -42,20 +43,27 @@ def stored_keys(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
 def append_batch(
     conn: Connection, batch: list[PreparedEvent], *, submitter: str | None, received_at: str
 ) -> tuple[list[Accepted], list[NewEntry]]:
-    """Append what is new; report duplicates with the sequence number they were first stored at."""
+    """Append what is new; report duplicates with the sequence number they were first stored at.
+
+    The new entries' Merkle leaves go into the tree in the same transaction, so the log and the
+    tree never disagree.
+    """
     known = stored_keys(conn, (p.key for p in batch))
     seq, prev = read_head(conn)
+    start = seq
     accepted: list[Accepted] = []
     new: list[NewEntry] = []
     log_rows: list[dict] = []
+    leaf_data: list[bytes] = []
     category_rows: list[dict] = []
     for item in batch:
         if item.key in known:
             accepted.append(Accepted(item.index, known[item.key], item.key, duplicate=True))
             continue
         seq += 1
-        row = _log_row(item, seq, prev, submitter, received_at)
+        row, data = _log_row(item, seq, prev, submitter, received_at)
         prev = row["entry_hash"]
+        leaf_data.append(data)
         known[item.key] = seq
         log_rows.append(row)
         category_rows.extend({"seq": seq, "category": c} for c in item.categories)
@@ -64,17 +72,20 @@ def append_batch(
     if log_rows:
         conn.execute(insert(LogEntry.__table__), log_rows)
         conn.execute(insert(EntryCategory.__table__), category_rows)
+        append_leaves(conn, start, leaf_data)
     return accepted, new
 
 
 def _log_row(
     item: PreparedEvent, seq: int, prev: str, submitter: str | None, received_at: str
-) -> dict:
+) -> tuple[dict, bytes]:
+    """The log row and its entry bytes (hashed once, for the chain and for the Merkle leaf)."""
     notes = json.dumps(item.notes, ensure_ascii=False)
     header = entry_header(
         seq=seq, key=item.key, received_at=received_at, submitter=submitter, normalizations=notes
     )
-    return {
+    data = entry_bytes(header, item.payload)
+    row = {
         "seq": seq,
         "key": item.key,
         "received_at": received_at,
@@ -89,5 +100,6 @@ def _log_row(
         "normalizations": notes,
         "payload": item.payload,
         "prev_hash": prev,
-        "entry_hash": chain_hash(prev, entry_bytes(header, item.payload)),
+        "entry_hash": chain_hash(prev, data),
     }
+    return row, data

@@ -102,10 +102,25 @@ class DeploymentRunFacet(RunFacet):
         return schema_url("DeploymentRunFacet")
 
 
+@attr.define
+class UserActionRunFacet(RunFacet):
+    """An action by a user: account and permission changes, job launches, reads of the log."""
+
+    action: str
+    target: dict[str, str]
+    outcome: str = "success"
+    details: dict[str, Any] = attr.field(factory=dict)
+
+    @staticmethod
+    def _get_schema() -> str:
+        return schema_url("UserActionRunFacet")
+
+
 FACET_KEYS: dict[str, str] = {
     "mlaudit_actor": "ActorRunFacet",
     "mlaudit_dagster": "DagsterRunFacet",
     "mlaudit_training": "TrainingRunFacet",
     "mlaudit_evaluation": "EvaluationRunFacet",
     "mlaudit_deployment": "DeploymentRunFacet",
+    "mlaudit_user_action": "UserActionRunFacet",
 }

@@ -77,10 +77,21 @@ class KeyStore:
         return _parse_symmetric(path.read_text().strip(), str(path))
 
     def _write(self, path: Path, data: bytes) -> None:
+        """Create a key file atomically; if another process won the race, keep its key."""
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            # link() never replaces an existing file, so readers see a whole key or none.
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
 
 
 def _parse_symmetric(text: str, source: str) -> SymmetricKey:

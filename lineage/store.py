@@ -1,19 +1,31 @@
-"""The audit store: the one ingest path, and access to what it holds."""
+"""The audit store: the one ingest path, and access to what it holds.
+
+Keys live outside the database: `store.keys` reads them from `store.settings.keys_dir` (or the
+MLAUDIT_*_KEY variables). Personal data is pseudonymized under the pseudonym key before it is
+hashed; the identities behind new pseudonyms are sealed into the vault in the same transaction
+as the append.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from lineage.append import append_batch
 from lineage.db import create_store_engine, migrate, writer_transaction
 from lineage.errors import InvalidEventsError
 from lineage.ingest_result import Accepted, IngestResult
+from lineage.keys import KeyStore
 from lineage.models import LogEntry
 from lineage.prepare import PreparedEvent, RawEvent, prepare_batch
+from lineage.privacy.apply import Identities, Pseudonymizer
+from lineage.privacy.fingerprints import check_key
+from lineage.privacy.rules import RuleSet, load_rules
+from lineage.privacy.vault import record_identities
 from lineage.projection import project_entries
 from lineage.settings import Settings
 from lineage.timeutil import now_store_time
@@ -22,15 +34,40 @@ from lineage.timeutil import now_store_time
 class AuditStore:
     """An audit log with its projections, on SQLite or PostgreSQL."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        settings: Settings | None = None,
+        keys: KeyStore | None = None,
+        privacy_rules: RuleSet | None = None,
+    ) -> None:
         self.engine = engine
+        self.settings = settings or Settings.from_env()
+        self.keys = keys or KeyStore(self.settings.keys_dir)
+        self._rules = privacy_rules
 
     @classmethod
-    def open(cls, url: str | None = None, *, run_migrations: bool = True) -> AuditStore:
-        engine = create_store_engine(url or Settings.from_env().database_url)
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        run_migrations: bool = True,
+        settings: Settings | None = None,
+        keys: KeyStore | None = None,
+        privacy_rules: RuleSet | None = None,
+    ) -> AuditStore:
+        """The store at `url` (default: settings.database_url); settings default to MLAUDIT_*."""
+        settings = settings or Settings.from_env()
+        engine = create_store_engine(url or settings.database_url)
         if run_migrations:
             migrate(engine)
-        return cls(engine)
+        return cls(engine, settings=settings, keys=keys, privacy_rules=privacy_rules)
+
+    @cached_property
+    def pseudonymizer(self) -> Pseudonymizer:
+        """Read on first ingest, so commands that only read never need the keys or the rules."""
+        return Pseudonymizer(self.keys.pseudonym_key(), self._rules or load_rules())
 
     def close(self) -> None:
         self.engine.dispose()
@@ -47,11 +84,11 @@ class AuditStore:
         strict: one invalid event rejects the whole batch (nothing is written).
         Otherwise valid events are stored and invalid ones reported.
         """
-        prepared, rejected = prepare_batch(list(events))
+        prepared, rejected = prepare_batch(list(events), privacy=self.pseudonymizer)
         if rejected and strict:
             raise InvalidEventsError(rejected)
         result = IngestResult(rejected=rejected)
-        result.accepted = self._append(prepared, submitter)
+        result.accepted = self._append(prepared, *self._submitter(submitter))
         return result
 
     def ingest_many(
@@ -62,23 +99,52 @@ class AuditStore:
         Any invalid event rejects the whole import before anything is written. A crash between
         batches leaves whole batches stored; running the import again completes it (idempotent).
         """
-        prepared, rejected = prepare_batch(list(events))
+        prepared, rejected = prepare_batch(list(events), privacy=self.pseudonymizer)
         if rejected:
             raise InvalidEventsError(rejected)
         result = IngestResult()
+        pseudonym, identities = self._submitter(submitter)
         for start in range(0, len(prepared), batch_size):
-            result.accepted.extend(self._append(prepared[start : start + batch_size], submitter))
+            batch = prepared[start : start + batch_size]
+            result.accepted.extend(self._append(batch, pseudonym, identities))
         return result
 
-    def _append(self, prepared: list[PreparedEvent], submitter: str | None) -> list[Accepted]:
+    def _submitter(self, submitter: str | None) -> tuple[str | None, Identities]:
+        """The submitter is an identity too (an API token's user): it is hashed into the chain."""
+        identities: Identities = {}
+        if submitter is None:
+            return None, identities
+        return self.pseudonymizer.identity(submitter, identities), identities
+
+    def _append(
+        self,
+        prepared: list[PreparedEvent],
+        submitter: str | None,
+        submitter_identity: Mapping[str, str],
+    ) -> list[Accepted]:
         if not prepared:
             return []
+        identities = dict(submitter_identity)
+        for item in prepared:
+            for pseudonym, identity in item.identities.items():
+                identities.setdefault(pseudonym, identity)  # the first spelling seen is kept
         with writer_transaction(self.engine) as conn:
+            received_at = now_store_time()
+            self._record_identities(conn, identities, received_at)
             accepted, new = append_batch(
-                conn, prepared, submitter=submitter, received_at=now_store_time()
+                conn, prepared, submitter=submitter, received_at=received_at
             )
             project_entries(conn, new)
         return sorted(accepted, key=lambda a: a.index)
+
+    def _record_identities(self, conn: Connection, identities: Identities, now: str) -> None:
+        """Seal new identities into the vault (same transaction as the append: all or nothing)."""
+        check_key(conn, "pseudonym", self.pseudonymizer.key, now)
+        if not identities:
+            return
+        vault_key = self.keys.vault_key()
+        check_key(conn, "vault", vault_key, now)
+        record_identities(conn, identities, vault_key, now)
 
     def count_entries(self) -> int:
         with self.engine.connect() as conn:

@@ -1,97 +1,110 @@
-"""Verify the hash chain of the whole log and name the first entry that breaks it."""
+"""Verify the log: the hash chain, the Merkle tree over it, and every signed tree head.
+
+`verify_chain` re-hashes the chain and names the first entry that breaks it. `verify_log` does the
+same in one pass that also rebuilds the Merkle tree from the entries' bytes (so an edited entry is
+caught by the tree too) and compares every stored node, then holds each signed head against the
+tree: only a head can reveal entries removed from the log's end. A large log is scanned in two
+halves on two cores (lineage.merkle.parallel), with the same result.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import Connection, Engine
 
-from lineage.chain import GENESIS_HASH, chain_hash, entry_bytes, entry_header
-from lineage.models import LogEntry
+from lineage.keys import KeyStore
+from lineage.merkle.check import Snapshot, TreeReport, snapshot, tree_report
+from lineage.merkle.check_heads import HeadsReport, check_heads
+from lineage.merkle.heads import stored_heads, trusted_keys
+from lineage.merkle.parallel import PARALLEL_MIN_ENTRIES, Half, scan_half, scan_in_two
+from lineage.merkle.scan import ChainReport, Problem, scan_log
 
-STREAM_CHUNK = 5000
-
-
-@dataclass(frozen=True)
-class Problem:
-    seq: int
-    kind: str  # edited | missing | inserted-or-reordered | duplicate-seq
-    detail: str
+__all__ = ["ChainReport", "IntegrityReport", "Problem", "report_json", "verify_chain", "verify_log"]
 
 
 @dataclass
-class ChainReport:
-    entries: int = 0
-    head_seq: int = 0
-    head_hash: str = GENESIS_HASH
-    problems: list[Problem] = field(default_factory=list)
+class IntegrityReport:
+    chain: ChainReport
+    tree: TreeReport
+    heads: HeadsReport
 
     @property
     def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def first_problem(self) -> Problem | None:
-        return self.problems[0] if self.problems else None
+        return self.chain.ok and self.tree.ok and self.heads.ok
 
 
 def verify_chain(engine: Engine, *, stop_at_first: bool = False) -> ChainReport:
     """Re-hash every entry in order; collect where the chain breaks."""
-    report = ChainReport()
-    expected_seq, prev = 1, GENESIS_HASH
     with engine.connect() as conn:
-        for row in _stream(conn):
-            report.entries += 1
-            problem = _check(row, expected_seq, prev)
-            if problem:
-                report.problems.append(problem)
-                if stop_at_first:
-                    break
-            expected_seq, prev = row.seq + 1, row.entry_hash
-            report.head_seq, report.head_hash = row.seq, row.entry_hash
-    return report
+        return scan_log(conn, stop_at_first=stop_at_first)
 
 
-def _stream(conn: Connection) -> Iterator:  # type: ignore[type-arg]
-    columns = [getattr(LogEntry, c) for c in _COLUMNS]
-    query = select(*columns).order_by(LogEntry.seq)
-    result = conn.execution_options(stream_results=True, yield_per=STREAM_CHUNK).execute(query)
-    yield from result
+def verify_log(
+    engine: Engine,
+    *,
+    trusted: dict[str, Ed25519PublicKey] | None = None,
+    keys: KeyStore | None = None,
+    parallel_from: int = PARALLEL_MIN_ENTRIES,
+) -> IntegrityReport:
+    """Chain, tree and signed heads.
+
+    Heads are checked under `trusted` public keys (by key id); by default the public half of the
+    signing key in `keys` (default: MLAUDIT_KEYS_DIR), read only when there are heads to check.
+    Logs of `parallel_from` entries or more are scanned on two cores.
+    """
+    with engine.connect() as conn, conn.begin():
+        snap = snapshot(conn)
+        scanned = _scan(engine, conn, snap, parallel_from)
+        tree = tree_report(conn, snap, scanned.tree, scanned.chain.entries)
+        heads = stored_heads(conn, upto_id=snap.last_head_id)
+        if heads and trusted is None:
+            trusted = trusted_keys(keys)
+        heads_report = check_heads(
+            conn,
+            heads,
+            log_size=scanned.chain.entries,
+            tree_size=snap.tree_size,
+            trusted=trusted or {},
+        )
+    return IntegrityReport(scanned.chain, tree, heads_report)
 
 
-_COLUMNS = (
-    "seq",
-    "key",
-    "received_at",
-    "submitter",
-    "normalizations",
-    "payload",
-    "prev_hash",
-    "entry_hash",
-)
-
-
-def _check(row, expected_seq: int, prev: str) -> Problem | None:  # type: ignore[no-untyped-def]
-    header = entry_header(
-        seq=row.seq,
-        key=row.key,
-        received_at=row.received_at,
-        submitter=row.submitter,
-        normalizations=row.normalizations,
+def _scan(engine: Engine, conn: Connection, snap: Snapshot, parallel_from: int) -> Half:
+    """Two halves when that is possible and both are clean; else one pass, which names problems."""
+    return scan_in_two(engine, conn, snap, parallel_from) or scan_half(
+        conn, 1, snap.last_seq, snap.stored_nodes
     )
-    recomputed = chain_hash(row.prev_hash, entry_bytes(header, row.payload))
-    if recomputed != row.entry_hash:
-        return Problem(row.seq, "edited", "its content no longer matches its hash")
-    if row.seq > expected_seq:
-        missing = (
-            f"{expected_seq}" if row.seq == expected_seq + 1 else f"{expected_seq}..{row.seq - 1}"
-        )
-        return Problem(row.seq, "missing", f"entries {missing} are missing before it")
-    if row.prev_hash != prev:
-        return Problem(
-            row.seq,
-            "inserted-or-reordered",
-            "its predecessor hash does not match the entry before it",
-        )
-    return None
+
+
+def report_json(report: IntegrityReport) -> dict[str, Any]:
+    """The machine report of `mlaudit verify --json`."""
+    chain, tree, heads = report.chain, report.tree, report.heads
+    problems: list[dict[str, Any]] = [
+        {"check": "chain", "seq": p.seq, "kind": p.kind, "detail": p.detail} for p in chain.problems
+    ]
+    problems += [{"check": "tree", **vars(p)} for p in tree.problems]
+    problems += [{"check": "heads", **vars(p)} for p in heads.problems]
+    return {
+        "ok": report.ok,
+        "entries": chain.entries,
+        "head_seq": chain.head_seq,
+        "head_hash": chain.head_hash,
+        "problems": problems,
+        "chain": {"ok": chain.ok, "entries": chain.entries, "head_seq": chain.head_seq},
+        "tree": {
+            "ok": tree.ok,
+            "size": tree.size,
+            "root": tree.root.hex() if tree.root else None,
+            "recomputed_root": tree.recomputed_root.hex(),
+            "differing_nodes": tree.differing_nodes,
+        },
+        "heads": {
+            "ok": heads.ok,
+            "count": heads.count,
+            "latest": heads.latest.to_json() if heads.latest else None,
+            "latest_ok": heads.latest_ok,
+        },
+    }

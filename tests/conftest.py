@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -25,6 +26,20 @@ def _pg_available() -> str | None:
         return None
     except Exception as exc:
         return str(exc).splitlines()[0]
+
+
+@pytest.fixture(autouse=True)
+def keys_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own secret keys (pseudonym, vault), created on first use in tmp_path.
+
+    Pseudonyms are stable within a test: compare with `pseudonym_for(name, store.keys.
+    pseudonym_key())`. No key or privacy rule leaks in from the shell.
+    """
+    path = tmp_path / "keys"
+    monkeypatch.setenv("MLAUDIT_KEYS_DIR", str(path))
+    for name in ("MLAUDIT_PSEUDONYM_KEY", "MLAUDIT_VAULT_KEY", "MLAUDIT_PRIVACY_RULES"):
+        monkeypatch.delenv(name, raising=False)
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from lineage.cli import (
     commands_lineage,
     commands_log,
     commands_privacy,
+    commands_serve,
 )
 from lineage.cli.output import fail
 from lineage.errors import AuditError
@@ -35,6 +36,7 @@ for module in (
     commands_integrity,
     commands_privacy,
     commands_accounts,
+    commands_serve,
 ):
     module.register(app)
 

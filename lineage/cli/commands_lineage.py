@@ -1,14 +1,19 @@
-"""`mlaudit trace | impact | history`: lineage questions."""
+"""`mlaudit trace | impact | history`: lineage questions, authorized and recorded."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from lineage.accounts.redaction import for_principal
+from lineage.authz import READ_LINEAGE
 from lineage.cli.output import DB_HELP, open_store, print_json
 from lineage.cli.render_lineage import render_history, render_impact, render_trace
+from lineage.cli.session import audited
 from lineage.queries import dataset_history, impact, trace
+from lineage.queries.resolve import resolve_dataset
+from lineage.store import AuditStore
 
 Db = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
@@ -16,6 +21,16 @@ Namespace = Annotated[
     str | None,
     typer.Option("--namespace", "-n", help="Dataset namespace, when a name is ambiguous."),
 ]
+
+
+def _read(store: AuditStore, action: str, name: str, namespace: str | None, **details: Any):  # type: ignore[no-untyped-def]
+    """Resolve the dataset, check the caller may read it, and record the read."""
+    with store.engine.connect() as conn:
+        found = resolve_dataset(conn, name, namespace=namespace)
+    resource = f"{found['namespace']}/{found['name']}"
+    target = {"kind": found["kind"].lower(), "name": resource}
+    clean = {k: v for k, v in details.items() if v is not None}
+    return audited(store, action, READ_LINEAGE, target, resource=resource, details=clean)
 
 
 def trace_command(
@@ -29,7 +44,10 @@ def trace_command(
     as_json: Json = False,
 ) -> None:
     """Trace a model version back to its raw data: runs, users, evaluations, deployments."""
-    result = trace(open_store(db).engine, model, version=version, as_of=as_of, namespace=namespace)
+    store = open_store(db)
+    who = _read(store, "log.read.trace", model, namespace, version=version, as_of=as_of)
+    result = trace(store.engine, model, version=version, as_of=as_of, namespace=namespace)
+    result = for_principal(result, who)
     print_json(result) if as_json else render_trace(result)
 
 
@@ -41,7 +59,9 @@ def impact_command(
     as_json: Json = False,
 ) -> None:
     """Everything downstream of a dataset: derived data, models, deployments."""
-    result = impact(open_store(db).engine, dataset, namespace=namespace, as_of=as_of)
+    store = open_store(db)
+    who = _read(store, "log.read.impact", dataset, namespace, as_of=as_of)
+    result = for_principal(impact(store.engine, dataset, namespace=namespace, as_of=as_of), who)
     print_json(result) if as_json else render_impact(result)
 
 
@@ -53,7 +73,10 @@ def history_command(
     as_json: Json = False,
 ) -> None:
     """Who created, modified, read and deleted a dataset or model, and when."""
-    result = dataset_history(open_store(db).engine, dataset, namespace=namespace, limit=limit)
+    store = open_store(db)
+    who = _read(store, "log.read.history", dataset, namespace)
+    result = dataset_history(store.engine, dataset, namespace=namespace, limit=limit)
+    result = for_principal(result, who)
     print_json(result) if as_json else render_history(result)
 
 

@@ -22,9 +22,11 @@ from lineage.cli.output import (
 )
 from lineage.errors import InvalidEventsError
 from lineage.event_files import parse_event_text
+from lineage.keys import public_key_id
+from lineage.merkle.heads import public_key_from_hex
 from lineage.queries import list_events
 from lineage.rebuild import rebuild_projections
-from lineage.verify import verify_chain
+from lineage.verify import IntegrityReport, report_json, verify_log
 
 Db = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
@@ -86,33 +88,82 @@ def events_command(
     console.print(table)
 
 
-def verify_command(db: Db = None, as_json: Json = False) -> None:
-    """Check the integrity of the whole log; exit 1 and name the first bad entry if it fails."""
-    report = verify_chain(open_store(db).engine)
-    data = {
-        "ok": report.ok,
-        "entries": report.entries,
-        "head_seq": report.head_seq,
-        "head_hash": report.head_hash,
-        "problems": [{"seq": p.seq, "kind": p.kind, "detail": p.detail} for p in report.problems],
-    }
+def verify_command(
+    db: Db = None,
+    public_key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--public-key",
+            help="Check signed heads under this Ed25519 public key (hex) instead of the local "
+            "signing key; repeat for several.",
+        ),
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Check the whole log: hash chain, Merkle tree, signed tree heads. Exit 1 naming what fails."""
+    store = open_store(db)
+    trusted = None
+    if public_key:
+        keys = [public_key_from_hex(k) for k in public_key]
+        trusted = {public_key_id(k): k for k in keys}
+    report = verify_log(store.engine, trusted=trusted, keys=getattr(store, "keys", None))
     if as_json:
-        print_json(data)
+        print_json(report_json(report))
     elif report.ok:
-        console.print(
-            f"[green]intact[/]: {report.entries} entries, "
-            f"chain head {report.head_hash[:16]}… at seq {report.head_seq}"
-        )
+        _print_intact(report)
     else:
-        first = report.problems[0]
+        _print_tampered(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _print_intact(report: IntegrityReport) -> None:
+    chain, tree = report.chain, report.tree
+    console.print(
+        f"[green]intact[/]: {chain.entries} entries, "
+        f"chain head {chain.head_hash[:16]}… at seq {chain.head_seq}"
+    )
+    console.print(
+        f"tree: {tree.size} leaves, root {tree.recomputed_root.hex()[:16]}…, "
+        "equal to the root recomputed from the entries"
+    )
+    console.print(_heads_line(report))
+
+
+def _heads_line(report: IntegrityReport) -> str:
+    heads = report.heads
+    if heads.latest is None:
+        return "signed heads: none yet (`mlaudit checkpoint` signs one)"
+    latest = heads.latest
+    state = "matches the tree" if heads.latest_ok else "does NOT match"
+    return (
+        f"signed heads: {heads.count}, signatures and consistency "
+        f"{'verified' if heads.ok else 'FAILED'}; latest {latest.label()} {state}"
+    )
+
+
+def _print_tampered(report: IntegrityReport) -> None:
+    chain, tree, heads = report.chain, report.tree, report.heads
+    if chain.ok:
+        err_console.print(f"chain: intact, {chain.entries} entries")
+    else:
+        first = chain.problems[0]
         err_console.print(
             f"[bold red]TAMPERED[/]: first bad entry is seq {first.seq} "
             f"({first.kind}): {first.detail}"
         )
-        for p in report.problems[1:10]:
+        for p in chain.problems[1:10]:
             err_console.print(f"  also seq {p.seq} ({p.kind}): {p.detail}")
-    if not report.ok:
-        raise typer.Exit(1)
+    if tree.ok:
+        err_console.print(f"tree: {tree.size} leaves, consistent with the entries")
+    for p in tree.problems:
+        err_console.print(f"[bold red]TAMPERED[/] tree ({p.kind}): {p.detail}", highlight=False)
+    if tree.differing_nodes > 1:
+        err_console.print(f"  {tree.differing_nodes} stored nodes differ from the recomputation")
+    if heads.ok:
+        err_console.print(_heads_line(report))
+    for p in heads.problems:
+        err_console.print(f"[bold red]TAMPERED[/] heads ({p.kind}): {p.detail}", highlight=False)
 
 
 def ingest_command(
@@ -123,6 +174,13 @@ def ingest_command(
         ),
     ],
     batch_size: Annotated[int, typer.Option(help="Events per transaction.")] = 1000,
+    url: Annotated[
+        str | None,
+        typer.Option(help="Send to a running `mlaudit serve` at this URL instead of --db."),
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option(help="API token for --url.", envvar="MLAUDIT_TOKEN")
+    ] = None,
     db: Db = None,
     as_json: Json = False,
 ) -> None:
@@ -130,18 +188,22 @@ def ingest_command(
     text = sys.stdin.read() if path == "-" else _read(path)
     events = parse_event_text(text, source=path)
     try:
-        result = open_store(db).ingest_many(events, batch_size=batch_size)
+        if url:
+            from lineage.api.client import send_events  # httpx only when sending
+
+            sent = send_events(url, token, events, batch_size)
+            stored, duplicates = sent["stored"], sent["duplicates"]
+        else:
+            result = open_store(db).ingest_many(events, batch_size=batch_size)
+            stored, duplicates = result.stored, result.duplicates
     except InvalidEventsError as exc:
         _report_invalid(exc, path)
         raise typer.Exit(1) from exc
-    summary = {"events": len(events), "stored": result.stored, "duplicates": result.duplicates}
+    summary = {"events": len(events), "stored": stored, "duplicates": duplicates}
     if as_json:
         print_json(summary)
     else:
-        console.print(
-            f"{path}: {result.stored} stored, "
-            f"{result.duplicates} already present (of {len(events)})"
-        )
+        console.print(f"{path}: {stored} stored, {duplicates} already present (of {len(events)})")
 
 
 def _read(path: str) -> str:

@@ -34,6 +34,7 @@ from audit_pipelines.capture.mapper import (
     map_record,
 )
 from audit_pipelines.capture.sensor import read_batch
+from lineage.privacy import pseudonym_for
 from lineage.store import AuditStore
 from lineage.validation import validate_event
 
@@ -119,7 +120,9 @@ def test_run_and_child_runs(instance: DagsterInstance, audit_store: AuditStore) 
         assert parent["run"]["runId"] == run_id
         assert parent["job"] == {"namespace": "dagster", "name": "train", "facets": {}}
     for event in events:
-        assert event["run"]["facets"]["mlaudit_actor"]["name"] == "alice"
+        # Stored under the user's pseudonym, never the plain name.
+        alice = pseudonym_for("alice", audit_store.keys.pseudonym_key())
+        assert event["run"]["facets"]["mlaudit_actor"]["name"] == alice
         assert event["run"]["facets"]["processing_engine"]["name"] == "Dagster"
         assert validate_event(event) == []
 

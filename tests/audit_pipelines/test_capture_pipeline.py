@@ -30,6 +30,7 @@ from audit_pipelines.capture.io_manager import READER_ASSETS_KEY
 from audit_pipelines.capture.sensor import RUN_STATUS_TYPES
 from audit_pipelines.definitions import build_definitions
 from audit_pipelines.scenario import run_demo_scenario
+from lineage.privacy import pseudonym_for
 from lineage.store import AuditStore
 from lineage.validation import validate_event
 
@@ -140,15 +141,20 @@ def test_the_real_sensor_is_idle_after_the_drain(captured: Captured) -> None:
     assert isinstance(capture_sensor(context), SkipReason)
 
 
+def pseudonym(captured: Captured, name: str) -> str:
+    """How the store records `name`: its pseudonym under the store's key."""
+    return pseudonym_for(name, captured.store.keys.pseudonym_key())
+
+
 def test_actors_of_the_runs(captured: Captured) -> None:
     starts = [e for e in captured.events if e["eventType"] == "START"]
     assert [(e["job"]["name"], e["run"]["facets"]["mlaudit_actor"]["name"]) for e in starts] == [
-        ("training_pipeline", "alice"),
-        ("deploy_model", "alice"),
-        ("training_pipeline", "bob"),
-        ("deploy_model", "bob"),
-        ("deploy_model", "carol"),
-        ("delete_dataset_job", "dave"),
+        ("training_pipeline", pseudonym(captured, "alice")),
+        ("deploy_model", pseudonym(captured, "alice")),
+        ("training_pipeline", pseudonym(captured, "bob")),
+        ("deploy_model", pseudonym(captured, "bob")),
+        ("deploy_model", pseudonym(captured, "carol")),
+        ("delete_dataset_job", pseudonym(captured, "dave")),
     ]
     assert [e["run"]["runId"] for e in starts] == captured.run_ids
 
@@ -224,7 +230,7 @@ def test_source_and_deletion(captured: Captured) -> None:
         "datasetVersion": source["facets"]["version"]["datasetVersion"],
     }
     (drop,) = of_kind(captured, "delete_dataset_job.delete_dataset")
-    assert drop["run"]["facets"]["mlaudit_actor"]["name"] == "dave"
+    assert drop["run"]["facets"]["mlaudit_actor"]["name"] == pseudonym(captured, "dave")
     (output,) = drop["outputs"]
     assert (output["name"], output["facets"]["lifecycleStateChange"]["lifecycleStateChange"]) == (
         "raw_breast_cancer",

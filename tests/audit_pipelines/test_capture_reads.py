@@ -27,6 +27,7 @@ from dagster import (
 )
 
 from audit_pipelines.capture import AuditedIOManager, capture_until_idle
+from lineage.privacy import pseudonym_for
 from lineage.store import AuditStore
 from lineage.validation import validate_event
 
@@ -130,7 +131,8 @@ def test_deletion_is_a_drop_of_the_dataset(
     assert (output["namespace"], output["name"]) == ("dagster", "features")
     assert output["facets"]["lifecycleStateChange"]["lifecycleStateChange"] == "DROP"
     assert drop["run"]["facets"]["parent"]["run"]["runId"] == run.run_id
-    assert drop["run"]["facets"]["mlaudit_actor"]["name"] == "dpo"
+    dpo = pseudonym_for("dpo", audit_store.keys.pseudonym_key())
+    assert drop["run"]["facets"]["mlaudit_actor"]["name"] == dpo
     tags = {t["key"]: t["value"] for t in drop["run"]["facets"]["tags"]["tags"]}
     assert tags["lifecycle_reason"] == "erasure request #42"
     assert validate_event(drop) == []

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from lineage.keys import KeyStore
+from lineage.privacy import pseudonym_for
 from lineage.store import AuditStore
 from lineage.verify import verify_chain
 
@@ -25,11 +27,14 @@ def run_demo(home: Path, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def check_trace(result: dict) -> None:
+def check_trace(result: dict, home: Path) -> None:
     assert result["model"]["name"] == "breast_cancer_model"
     live = [d for d in result["deployments"] if d["valid_to"] is None]
     assert [(d["action"], d["version"]) for d in live] == [("rollback", result["model"]["version"])]
-    assert {a["actor"] for a in result["actors"]} >= {"alice", "bob", "carol"}
+    # People appear under their pseudonyms, made with the key the demo created in its home.
+    key = KeyStore(home / "keys", env={}).pseudonym_key()
+    people = {pseudonym_for(n, key) for n in ("alice", "bob", "carol")}
+    assert {a["actor"] for a in result["actors"]} >= people
     assert [s["namespace"] for s in result["sources"]] == ["file"]
     assert result["sources"][0]["name"].endswith("breast_cancer.csv")
     assert max(d["depth"] for d in result["datasets"]) == 4
@@ -41,7 +46,7 @@ def check_trace(result: dict) -> None:
 def test_demo_on_sqlite(tmp_path: Path) -> None:
     done = run_demo(tmp_path / "home")
     assert done.returncode == 0, done.stderr[-3000:]
-    check_trace(json.loads(done.stdout))
+    check_trace(json.loads(done.stdout), tmp_path / "home")
     store = AuditStore.open(f"sqlite:///{tmp_path / 'home' / 'audit.db'}")
     assert verify_chain(store.engine).ok
     assert (tmp_path / "home" / "dagster" / "dagster.yaml").exists()
@@ -54,6 +59,6 @@ def test_demo_on_postgres(tmp_path: Path, pg_database) -> None:  # type: ignore[
         tmp_path / "home", MLAUDIT_DATABASE_URL=pg_url, MLAUDIT_DAGSTER_STORAGE_URL=dagster_url
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    check_trace(json.loads(done.stdout))
+    check_trace(json.loads(done.stdout), tmp_path / "home")
     assert "postgres" in (tmp_path / "home" / "dagster" / "dagster.yaml").read_text()
     assert verify_chain(AuditStore.open(pg_url).engine).ok

@@ -12,6 +12,7 @@ import pytest
 from scenario import ml_history
 from tamper import drop_guards, execute
 
+from lineage.privacy import pseudonym_for
 from lineage.store import AuditStore
 
 
@@ -85,10 +86,11 @@ def test_unknown_model_is_a_clear_error(db_url: str) -> None:
 def test_verify_names_the_first_bad_entry(db_url: str, events_file: Path) -> None:
     mlaudit(db_url, "ingest", str(events_file))
     store = AuditStore.open(db_url)
+    bob, eve = (pseudonym_for(n, store.keys.pseudonym_key()) for n in ("bob", "eve"))
     drop_guards(store.engine)
     execute(
         store.engine,
-        "UPDATE audit_log SET actor = 'mallory', payload = replace(payload, 'bob', 'eve') "
+        f"UPDATE audit_log SET actor = 'mallory', payload = replace(payload, '{bob}', '{eve}') "
         "WHERE seq = 7",
     )
     done = mlaudit(db_url, "verify")
@@ -99,7 +101,8 @@ def test_verify_names_the_first_bad_entry(db_url: str, events_file: Path) -> Non
 def test_events_filters_and_history(db_url: str, events_file: Path) -> None:
     mlaudit(db_url, "ingest", str(events_file))
     rows = json.loads(mlaudit(db_url, "events", "--category", "deployment", "--json").stdout)
-    assert [r["actor"] for r in rows] == ["alice", "bob", "carol"]
+    key = AuditStore.open(db_url).keys.pseudonym_key()
+    assert [r["actor"] for r in rows] == [pseudonym_for(n, key) for n in ("alice", "bob", "carol")]
     assert "normalizations" in rows[0] and rows[0]["event"]["eventType"] == "COMPLETE"
     bad = mlaudit(db_url, "events", "--category", "nonsense")
     assert bad.returncode == 2 and "unknown category" in bad.stderr

@@ -7,6 +7,7 @@ from scenario import ml_history
 from sqlalchemy import exc, text
 from tamper import drop_guards, execute
 
+from lineage.privacy import pseudonym_for
 from lineage.verify import verify_chain
 
 
@@ -53,10 +54,11 @@ def first_problem(store):  # type: ignore[no-untyped-def]
 
 
 def test_edited_entry_is_named(filled) -> None:  # type: ignore[no-untyped-def]
+    alice, mallory = (pseudonym_for(n, filled.keys.pseudonym_key()) for n in ("alice", "mallory"))
     drop_guards(filled.engine)
     execute(
         filled.engine,
-        "UPDATE audit_log SET payload = replace(payload, 'alice', 'mallory') WHERE seq = 3",
+        f"UPDATE audit_log SET payload = replace(payload, '{alice}', '{mallory}') WHERE seq = 3",
     )
     problem = first_problem(filled)
     assert (problem.seq, problem.kind) == (3, "edited")

@@ -8,6 +8,7 @@ import pytest
 from scenario import ml_history
 
 from lineage.errors import NotFoundError
+from lineage.privacy import pseudonym_for
 from lineage.queries import dataset_history, impact, list_events, trace
 from lineage.rebuild import rebuild_projections
 
@@ -16,6 +17,11 @@ from lineage.rebuild import rebuild_projections
 def history_store(store, kit):  # type: ignore[no-untyped-def]
     store.ingest(ml_history(kit))
     return store
+
+
+def psn(store, name: str) -> str:  # type: ignore[no-untyped-def]
+    """How the store records a person: their pseudonym under the store's key."""
+    return pseudonym_for(name, store.keys.pseudonym_key())
 
 
 def names(items: list[dict]) -> list[tuple[str, str | None, int]]:
@@ -35,7 +41,8 @@ def test_trace_reaches_raw_source_through_every_hop(history_store) -> None:  # t
     assert jobs == ["test/clean", "test/ingest", "test/train"]
     training = next(r for r in result["runs"] if r["job"] == "test/train")["training"]
     assert training == {"algorithm": "logistic_regression", "hyperparameters": {"C": 1.0}}
-    assert {a["actor"] for a in result["actors"]} == {"alice", "bob", "carol"}
+    people = {psn(history_store, n) for n in ("alice", "bob", "carol")}
+    assert {a["actor"] for a in result["actors"]} == people
     assert result["evaluations"][0]["metrics"] == {"accuracy": 0.95}
 
 
@@ -71,11 +78,12 @@ def test_impact_lists_derived_data_models_and_deployments(history_store) -> None
 def test_history_names_who_did_what(history_store) -> None:  # type: ignore[no-untyped-def]
     result = dataset_history(history_store.engine, "raw")
     actions = [(a["action"], a["actor"], a["version"]) for a in result["access"]]
+    alice, bob, dave = (psn(history_store, n) for n in ("alice", "bob", "dave"))
     assert actions == [
-        ("create", "alice", "r1"),
-        ("read", "alice", "r1"),
-        ("read", "bob", "r1"),
-        ("delete", "dave", "r1"),
+        ("create", alice, "r1"),
+        ("read", alice, "r1"),
+        ("read", bob, "r1"),
+        ("delete", dave, "r1"),
     ]
     assert result["dataset"]["deleted_at"] == "2026-01-04T00:00:00.000000Z"
     clean = [a["action"] for a in dataset_history(history_store.engine, "clean")["access"]]
@@ -85,7 +93,8 @@ def test_history_names_who_did_what(history_store) -> None:  # type: ignore[no-u
 def test_events_filter_by_category_actor_and_time(history_store) -> None:  # type: ignore[no-untyped-def]
     engine = history_store.engine
     assert [e["seq"] for e in list_events(engine, category="deployment")] == [5, 8, 9]
-    assert {e["actor"] for e in list_events(engine, actor="bob")} == {"bob"}
+    bob = psn(history_store, "bob")
+    assert {e["actor"] for e in list_events(engine, actor=bob)} == {bob}
     assert len(list_events(engine, since="2026-01-03T00:00:00Z")) == 2
     assert len(list_events(engine, limit=3)) == 3
     assert list_events(engine, after_seq=8)[0]["seq"] == 9

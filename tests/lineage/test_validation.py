@@ -513,6 +513,9 @@ def test_mlaudit_facets_emitted_by_our_classes_are_valid(base_event):
         "mlaudit_training": facets.TrainingRunFacet(algorithm="rf", hyperparameters={"depth": 3}),
         "mlaudit_evaluation": facets.EvaluationRunFacet(model=model, metrics={"auc": 0.9}),
         "mlaudit_deployment": facets.DeploymentRunFacet(environment="prod", model=model),
+        "mlaudit_user_action": facets.UserActionRunFacet(
+            action="account.create", target={"kind": "account", "name": "bob"}
+        ),
     }
     assert set(emitted) == set(facets.FACET_KEYS)
     base_event["run"]["facets"].update({key: Serde.to_dict(f) for key, f in emitted.items()})

@@ -1,0 +1,1 @@
+"""Accounts, credentials and API tokens; every change is itself an audit event."""

@@ -1,0 +1,53 @@
+"""`mlaudit serve`: the HTTP API (OpenLineage's /api/v1/lineage and the audit questions)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from lineage.api.settings import DEFAULT_HOST, DEFAULT_MAX_BODY, DEFAULT_PORT
+from lineage.cli.output import DB_HELP
+
+Db = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
+
+
+def serve_command(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = DEFAULT_HOST,
+    port: Annotated[int, typer.Option(help="TCP port.", min=0, max=65535)] = DEFAULT_PORT,
+    max_body: Annotated[
+        int,
+        typer.Option(
+            "--max-body", help="Largest request body in bytes, also after gzip.", min=1024
+        ),
+    ] = DEFAULT_MAX_BODY,
+    access_log: Annotated[
+        bool, typer.Option("--access-log", help="Log every request (costs throughput).")
+    ] = False,
+    tls_cert: Annotated[
+        str | None, typer.Option("--tls-cert", help="PEM certificate: serve HTTPS.")
+    ] = None,
+    tls_key: Annotated[str | None, typer.Option("--tls-key", help="PEM private key.")] = None,
+    db: Db = None,
+) -> None:
+    """Serve the HTTP API: OpenLineage producers POST to /api/v1/lineage with an API token.
+
+    Point an OpenLineage HTTP transport at http://HOST:PORT (endpoint api/v1/lineage, auth
+    api_key = a token from `mlaudit tokens create`). OpenAPI: /openapi.json.
+    """
+    # FastAPI and uvicorn load only for this command, so the rest of the CLI stays quick.
+    from lineage.api.server import serve
+
+    serve(
+        db,
+        host=host,
+        port=port,
+        max_body=max_body,
+        access_log=access_log,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve_command)
