@@ -9,7 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
+from lineage.authz import MAINTAIN, VERIFY
 from lineage.cli.output import DB_HELP, err_console, fail, open_store
+from lineage.cli.session import permit
 from lineage.merkle.export import export_consistency, export_inclusion
 from lineage.merkle.heads import public_key_hex, sign_head, trusted_keys
 from lineage.merkle.offline import Step, check_document
@@ -25,7 +27,12 @@ def checkpoint_command(out: Out = None, db: Db = None) -> None:
     Keep exported heads outside the system: a later `mlaudit verify` or `check-proof` against them
     reveals any rewrite or truncation of the log since.
     """
-    head = sign_head(open_store(db))
+    store = open_store(db)
+    target = {"kind": "log", "name": "tree-head"}
+    # Integrity operations are authorized (a refusal is recorded) but not logged when allowed:
+    # a checkpoint that appended to the log would never describe the log it was asked to seal.
+    permit(store, "log.checkpoint", MAINTAIN, target)
+    head = sign_head(store)
     _emit(head.to_json(), out)
 
 
@@ -48,6 +55,9 @@ def prove_command(
     if (seq is None) == (consistency is None):
         fail("give either SEQ or --consistency OLD_SIZE NEW_SIZE")
     store = open_store(db)
+    kind = "inclusion" if seq is not None else "consistency"
+    target = {"kind": "log", "name": f"seq {seq}" if seq is not None else f"sizes {consistency}"}
+    permit(store, f"log.prove.{kind}", VERIFY, target)
     try:
         if consistency is not None:
             document = export_consistency(store.engine, *consistency)

@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from lineage.accounts.actions import record_user_action
+from lineage.authz import MAINTAIN, READ_EVENTS, VERIFY, WRITE_EVENTS, authorize
 from lineage.categories import CATEGORIES
 from lineage.cli.output import (
     DB_HELP,
@@ -20,7 +22,8 @@ from lineage.cli.output import (
     short,
     when,
 )
-from lineage.errors import InvalidEventsError
+from lineage.cli.session import actor_values, audited, current_principal, permit
+from lineage.errors import AuditError, InvalidEventsError
 from lineage.event_files import parse_event_text
 from lineage.keys import public_key_id
 from lineage.merkle.heads import public_key_from_hex
@@ -30,6 +33,7 @@ from lineage.verify import IntegrityReport, report_json, verify_log
 
 Db = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+VERIFY_TARGET = {"kind": "log", "name": "verify"}
 
 
 def events_command(
@@ -47,11 +51,17 @@ def events_command(
     """The raw audit log, oldest first."""
     if category and category not in CATEGORIES:
         fail(f"unknown category {category!r}; choose one of: {', '.join(CATEGORIES)}")
+    store = open_store(db)
+    filters = {"since": since, "until": until, "actor": actor, "category": category}
+    details = {k: v for k, v in filters.items() if v is not None}
+    audited(
+        store, "log.read.events", READ_EVENTS, {"kind": "log", "name": "events"}, details=details
+    )
     rows = list_events(
-        open_store(db).engine,
+        store.engine,
         since=since,
         until=until,
-        actor=actor,
+        actor=actor_values(store, actor) if actor else None,
         category=category,
         limit=limit,
         after_seq=after,
@@ -102,11 +112,18 @@ def verify_command(
 ) -> None:
     """Check the whole log: hash chain, Merkle tree, signed tree heads. Exit 1 naming what fails."""
     store = open_store(db)
+    # Authorize, verify, then record: the check must see the log as it found it, and an append
+    # the tree refuses (the log's tail was cut) must not stop the report that says so.
+    who = permit(store, "log.verify", VERIFY, VERIFY_TARGET)
     trusted = None
     if public_key:
         keys = [public_key_from_hex(k) for k in public_key]
         trusted = {public_key_id(k): k for k in keys}
     report = verify_log(store.engine, trusted=trusted, keys=getattr(store, "keys", None))
+    try:
+        record_user_action(store, who, "log.verify", VERIFY_TARGET)
+    except AuditError as exc:
+        err_console.print(f"[yellow]warning[/]: this check could not be recorded in the log: {exc}")
     if as_json:
         print_json(report_json(report))
     elif report.ok:
@@ -194,7 +211,11 @@ def ingest_command(
             sent = send_events(url, token, events, batch_size)
             stored, duplicates = sent["stored"], sent["duplicates"]
         else:
-            result = open_store(db).ingest_many(events, batch_size=batch_size)
+            store = open_store(db)
+            who = current_principal(store)
+            authorize(who, WRITE_EVENTS)
+            submitter = who.name if who.kind == "user" else None
+            result = store.ingest_many(events, batch_size=batch_size, submitter=submitter)
             stored, duplicates = result.stored, result.duplicates
     except InvalidEventsError as exc:
         _report_invalid(exc, path)
@@ -229,7 +250,9 @@ def _report_invalid(exc: InvalidEventsError, path: str) -> None:
 
 def rebuild_command(db: Db = None) -> None:
     """Recreate every projection from the log alone (the log is the evidence)."""
-    count = rebuild_projections(open_store(db).engine)
+    store = open_store(db)
+    audited(store, "log.rebuild", MAINTAIN, {"kind": "log", "name": "projections"})
+    count = rebuild_projections(store.engine)
     console.print(f"rebuilt projections from {count} log entries")
 
 

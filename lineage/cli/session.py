@@ -17,6 +17,7 @@ from lineage.accounts.auth import login, token_principal
 from lineage.accounts.service import has_accounts
 from lineage.authz import ROLES, Principal, authorize
 from lineage.errors import AuditError
+from lineage.privacy.pseudonyms import is_pseudonym, pseudonym_for
 from lineage.store import AuditStore
 
 LOCAL_OPERATOR = Principal(name="local-operator", roles=ROLES, kind="local")
@@ -49,6 +50,24 @@ def _password(user: str) -> str:
     raise AuthenticationRequired(f"no password for {user}: set MLAUDIT_PASSWORD")
 
 
+def permit(
+    store: AuditStore,
+    action: str,
+    permission: str,
+    target: dict[str, str],
+    resource: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> Principal:
+    """Authorize the caller; a refusal is recorded as an audit event, then raised."""
+    principal = current_principal(store)
+    try:
+        authorize(principal, permission, resource)
+    except AuditError:
+        record_user_action(store, principal, action, target, outcome="denied", details=details)
+        raise
+    return principal
+
+
 def audited(
     store: AuditStore,
     action: str,
@@ -57,12 +76,15 @@ def audited(
     resource: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> Principal:
-    """Authorize a read of the log and record it; a refusal is recorded too, then raised."""
-    principal = current_principal(store)
-    try:
-        authorize(principal, permission, resource)
-    except AuditError:
-        record_user_action(store, principal, action, target, outcome="denied", details=details)
-        raise
+    """Authorize a read of the log and record it before it happens."""
+    principal = permit(store, action, permission, target, resource, details)
     record_user_action(store, principal, action, target, details=details)
     return principal
+
+
+def actor_values(store: AuditStore, actor: str) -> list[str]:
+    """What an actor filter matches: the value itself and, for a person's name, its pseudonym."""
+    values = [actor]
+    if not is_pseudonym(actor):
+        values.append(pseudonym_for(actor, store.keys.pseudonym_key()))
+    return values

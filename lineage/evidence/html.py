@@ -20,9 +20,9 @@ max-width:1200px;padding:0 1rem;color:#1f2328}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{margin-top:2rem;border-bottom:1px solid #d0d7de}
 table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}
 th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f6f8fa;white-space:nowrap}td{white-space:nowrap}
-td:nth-last-child(-n+2){white-space:normal}.scroll{overflow-x:auto}
+th{background:#f6f8fa;white-space:nowrap}.scroll{overflow-x:auto}
 code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
+td.mono{word-break:break-all;min-width:9em}td.t{white-space:nowrap}
 .ok{color:#1a7f37;font-weight:600}.bad{color:#cf222e;font-weight:600}.muted{color:#59636e}
 .box{border:1px solid #d0d7de;border-radius:6px;padding:.75rem 1rem;background:#f6f8fa}
 """
@@ -69,9 +69,8 @@ def _summary(pack: dict[str, Any], public_key: str | None) -> str:
         if head
         else "No signed tree head."
     )
-    notes = [result.under, *result.warnings]
-    warnings = "".join(f"<br><span class=muted>{escape(w)}</span>" for w in notes)
-    return f"<div class=box><p>{verdict}{warnings}</p><p>{head_text}</p></div>"
+    under = f"<br><span class=muted>{escape(result.under)}.</span>"
+    return f"<div class=box><p>{verdict}{under}</p><p>{head_text}</p></div>"
 
 
 def _how(pack: dict[str, Any]) -> str:

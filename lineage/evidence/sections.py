@@ -7,23 +7,30 @@ where the full value is printed once elsewhere); every exact value is in the emb
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
 
+TIME = re.compile(r"\d{4}-\d{2}-\d{2}\u00a0\d{2}:\d{2}:\d{2}")
+
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], mono: Sequence[int] = ()) -> str:
+    """Columns in `mono` are identifiers (monospace, broken anywhere); times never wrap."""
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     lines = []
     for row in rows:
-        cells = [
-            f"<td class=mono>{cell(v)}</td>" if i in mono else f"<td>{cell(v)}</td>"
-            for i, v in enumerate(row)
-        ]
+        cells = [f"<td{_class(i, v, mono)}>{cell(v)}</td>" for i, v in enumerate(row)]
         lines.append("<tr>" + "".join(cells) + "</tr>")
     if not lines:
         lines.append(f"<tr><td colspan={len(headers)} class=muted>none</td></tr>")
     return f"<div class=scroll><table><tr>{head}</tr>{''.join(lines)}</table></div>"
+
+
+def _class(index: int, value: Any, mono: Sequence[int]) -> str:
+    if index in mono:
+        return " class=mono"
+    return " class=t" if isinstance(value, str) and TIME.fullmatch(value) else ""
 
 
 def cell(value: Any) -> str:
@@ -36,7 +43,8 @@ def cell(value: Any) -> str:
 
 def when(value: str | None) -> str:
     """To the second, UTC; the microseconds are in the JSON."""
-    return f"{value[:19].replace('T', ' ')}" if value else "-"
+    # A no-break space keeps date and time on one line in narrow columns.
+    return value[:19].replace("T", "\u00a0") if value else "-"
 
 
 def who(actor: str | None) -> str:
@@ -51,11 +59,13 @@ def dataset_name(namespace: str, name: str) -> str:
     return f"{namespace}/{name}"
 
 
-def pairs(values: dict[str, Any] | None) -> str:
+def pairs(values: dict[str, Any] | None, *, digits: int | None = None) -> str:
+    """`k=v, ...`; metrics read best rounded (`digits`), hyperparameters exactly as given."""
     if not values:
         return "-"
     return ", ".join(
-        f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in sorted(values.items())
+        f"{k}={v:.{digits}f}" if digits is not None and isinstance(v, float) else f"{k}={v}"
+        for k, v in sorted(values.items())
     )
 
 
@@ -112,7 +122,7 @@ def evaluations(rows: list[dict[str, Any]]) -> str:
         [
             when(e["event_time"]),
             e["run_id"][:8],
-            pairs(e["metrics"]),
+            pairs(e["metrics"], digits=4),
             ", ".join(f"{c['name']}: {'pass' if c.get('passed') else 'FAIL'}" for c in e["checks"]),
         ]
         for e in rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -16,7 +17,7 @@ def list_events(
     *,
     since: str | None = None,
     until: str | None = None,
-    actor: str | None = None,
+    actor: str | Sequence[str] | None = None,
     category: str | None = None,
     limit: int = 100,
     after_seq: int = 0,
@@ -30,7 +31,7 @@ def list_events(
     if until:
         query = query.where(log.c.event_time <= to_store_time(until))
     if actor:
-        query = query.where(log.c.actor == actor)
+        query = query.where(log.c.actor.in_([actor] if isinstance(actor, str) else list(actor)))
     if category:
         cats = EntryCategory.__table__
         query = query.where(log.c.seq.in_(select(cats.c.seq).where(cats.c.category == category)))

@@ -1,0 +1,1 @@
+"""Rendering pieces shared by pages: pickers, tables, the lineage graph, error messages."""

@@ -1,0 +1,147 @@
+"""A trace as a Graphviz DOT graph: raw sources at the top, the model and its deployments below.
+
+Returns the nodes too, so the page can offer a node picker (Streamlit cannot report clicks on a
+graphviz chart). Very large traces are not drawn: a browser cannot lay out thousands of nodes,
+and the tables below the graph hold the same facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ui.components.format import label, short, version, when, who
+
+MAX_NODES = 250
+PERSON_EDGE = 'style=dashed, color="#9775fa"'
+COLORS = {
+    "source": "#fff4d6",
+    "dataset": "#e8f0fe",
+    "model": "#d3f9d8",
+    "deleted": "#ffe3e3",
+    "run": "#f1f3f5",
+    "live": "#b2f2bb",
+    "deployment": "#f8f9fa",
+    "user": "#f3e8ff",
+}
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    kind: str  # dataset | model | source | run | deployment | user
+    title: str
+    data: dict[str, Any] = field(hash=False, compare=False)
+
+
+def _q(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def trace_graph(trace: dict[str, Any], *, people: bool) -> tuple[str | None, list[Node]]:
+    """(DOT source or None when too large to draw, the nodes in reading order)."""
+    nodes = _dataset_nodes(trace) + _run_nodes(trace) + _deployment_nodes(trace)
+    if people:
+        nodes += _user_nodes(trace)
+    if len(nodes) > MAX_NODES:
+        return None, nodes
+    lines = [
+        "digraph trace {",
+        'rankdir=TB; bgcolor="transparent"; nodesep=0.3; ranksep=0.35;',
+        'node [fontname="Helvetica", fontsize=12, style="filled,rounded", shape=box, '
+        'margin="0.12,0.04", height=0.4];',
+        'edge [color="#868e96", arrowsize=0.6];',
+    ]
+    lines += [f"{_q(n.id)} [{_attrs(n)}];" for n in nodes]
+    lines += [f"{_q(e['from'])} -> {_q(e['to'])};" for e in trace["edges"]]
+    lines += _deployment_edges(trace)
+    if people:
+        lines += _user_edges(trace)
+    lines.append("}")
+    return "\n".join(lines), nodes
+
+
+def _attrs(node: Node) -> str:
+    lines = node.title.split("\n")
+    text = "\\n".join(line.replace('"', "'") for line in lines)
+    shape = {"run": "ellipse", "user": "oval", "deployment": "box", "source": "cylinder"}
+    color = COLORS["live" if node.data.get("live") else node.kind]
+    if node.data.get("deleted_at"):
+        color = COLORS["deleted"]
+    extra = ', penwidth=2, color="#2b8a3e"' if node.kind == "model" or node.data.get("live") else ""
+    return (
+        f'label="{text}", shape={shape.get(node.kind, "box")}, fillcolor="{color}"{extra}, '
+        f'tooltip="{node.kind}"'
+    )
+
+
+def _dataset_nodes(trace: dict[str, Any]) -> list[Node]:
+    sources = {(s["namespace"], s["name"], s["version"]) for s in trace["sources"]}
+    nodes = []
+    for d in trace["datasets"]:
+        node_id = f"{d['namespace']}/{d['name']}@{d['version'] or '-'}"
+        kind = "model" if d["kind"] == "MODEL" else "dataset"
+        if (d["namespace"], d["name"], d["version"]) in sources and d["depth"] > 0:
+            kind = "source"
+        name = label(d["namespace"], d["name"])
+        name = name if len(name) <= 40 else "…" + name[-39:]
+        deleted = "\n(deleted)" if d["deleted_at"] else ""
+        title = f"{name}\n{version(d['version'])}{deleted}"
+        nodes.append(Node(node_id, kind, title, d))
+    return nodes
+
+
+def _run_nodes(trace: dict[str, Any]) -> list[Node]:
+    nodes = []
+    for r in trace["runs"]:
+        training = f"\n{r['training']['algorithm']}" if r.get("training") else ""
+        title = f"{r['job'].split('/', 1)[-1]}\nrun {short(r['run_id'])}{training}"
+        nodes.append(Node(r["run_id"], "run", title, r))
+    return nodes
+
+
+def _deployment_nodes(trace: dict[str, Any]) -> list[Node]:
+    nodes = []
+    for i, d in enumerate(trace["deployments"]):
+        if not d.get("is_traced_version"):
+            continue
+        until = "live" if d["valid_to"] is None else when(d["valid_to"])
+        title = f"{d['environment']} · {d['action']}\nfrom {when(d['valid_from'])}\nto {until}"
+        live = d["valid_to"] is None and d["action"] != "retire"
+        nodes.append(Node(f"deployment:{i}", "deployment", title, {**d, "live": live}))
+    return nodes
+
+
+def _deployment_edges(trace: dict[str, Any]) -> list[str]:
+    model = trace["model"]
+    model_id = f"{model['namespace']}/{model['name']}@{model['version'] or '-'}"
+    return [
+        f'{_q(model_id)} -> {_q(f"deployment:{i}")} [style=bold, color="#2b8a3e"];'
+        for i, d in enumerate(trace["deployments"])
+        if d.get("is_traced_version")
+    ]
+
+
+def _user_nodes(trace: dict[str, Any]) -> list[Node]:
+    """People and services behind the runs and the traced version's deployments."""
+    drawn = {r["actor"] for r in trace["runs"] if r.get("actor")}
+    drawn |= {d["actor"] for d in trace["deployments"] if d.get("is_traced_version")}
+    return [
+        Node(f"user:{a['actor']}", "user", f"{who(a['actor'])}\n{a['kind'] or 'user'}", a)
+        for a in trace["actors"]
+        if a["actor"] in drawn
+    ]
+
+
+def _user_edges(trace: dict[str, Any]) -> list[str]:
+    edges = [
+        f"{_q('user:' + r['actor'])} -> {_q(r['run_id'])} [{PERSON_EDGE}];"
+        for r in trace["runs"]
+        if r.get("actor")
+    ]
+    edges += [
+        f"{_q('user:' + d['actor'])} -> {_q(f'deployment:{i}')} [{PERSON_EDGE}];"
+        for i, d in enumerate(trace["deployments"])
+        if d.get("is_traced_version") and d.get("actor")
+    ]
+    return edges

@@ -1,0 +1,72 @@
+"""The integrity status: a full `verify` in the background, its last result shown at once.
+
+A full check re-hashes every entry (seconds on a million entries), so pages never wait for it:
+one verification runs per store at a time, in a thread, when the last result is older than
+VERIFY_TTL or someone asks for a fresh one; pages show the latest finished result and when it
+was taken. A small log's check finishes within WAIT seconds, so it still appears on first load.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from lineage.timeutil import now_store_time
+from lineage.verify import report_json, verify_log
+from ui import data
+
+log = logging.getLogger(__name__)
+VERIFY_TTL = 300  # seconds between background checks
+WAIT = 3.0  # seconds a page waits for a check it started
+
+
+@dataclass
+class Integrity:
+    report: dict[str, Any] | None = None  # the last finished check, with "checked_at"
+    error: str | None = None
+    started_at: str | None = None  # of the running check; None when idle
+    finished: float = 0.0  # monotonic time of the last finished check
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@st.cache_resource(show_spinner=False)
+def _status(db: str) -> Integrity:
+    """One status per store and process, shared by every session."""
+    return Integrity()
+
+
+def status(*, refresh: bool = False) -> Integrity:
+    """The latest result; starts a check in the background when stale (or asked to)."""
+    state, store = _status(data.url()), data.store()
+    with state.lock:
+        stale = state.report is None or time.monotonic() - state.finished > VERIFY_TTL
+        if (stale or refresh) and state.started_at is None:
+            state.started_at = now_store_time()
+            worker = threading.Thread(target=_check, args=(state, store), daemon=True)
+            worker.start()
+        else:
+            worker = None
+    if worker is not None:
+        worker.join(WAIT)
+    return state
+
+
+def _check(state: Integrity, store: Any) -> None:
+    try:
+        report = {**report_json(verify_log(store.engine, keys=store.keys))}
+        report["checked_at"] = now_store_time()
+        error = None
+    except Exception as exc:  # shown on the page; the next check retries
+        log.exception("integrity check failed to run")
+        report, error = None, f"{type(exc).__name__}: {exc}"
+    with state.lock:
+        if report is not None:
+            state.report = report
+        state.error = error
+        state.started_at = None
+        state.finished = time.monotonic()
