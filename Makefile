@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 export MLAUDIT_HOME ?= $(CURDIR)/.mlaudit
 export DAGSTER_HOME ?= $(MLAUDIT_HOME)/dagster
 
-.PHONY: setup system-deps demo test lint bench clean ui dagster
+.PHONY: setup system-deps demo test lint clean
 
 setup: $(STAMP)
 
@@ -29,10 +29,12 @@ system-deps:
 demo: setup
 	$(VENV)/bin/mlaudit demo
 ifneq ($(HEADLESS),1)
-	$(VENV)/bin/mlaudit up
+	@echo "Starting the auditor app on http://127.0.0.1:8501 and Dagster on http://127.0.0.1:3000 (Ctrl-C stops both)."
+	@echo "First sign-in: create an account, e.g. '$(VENV)/bin/mlaudit users add ada --role admin --role auditor'."
+	$(VENV)/bin/mlaudit ui & ui_pid=$$!; trap "kill $$ui_pid 2>/dev/null" EXIT INT TERM; $(VENV)/bin/mlaudit up
 endif
 
-test: setup
+test: setup system-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -n 2 --dist loadfile
 
