@@ -1,0 +1,142 @@
+"""Measure `AuditStore.ingest` throughput on SQLite and PostgreSQL, batched and one per call.
+
+    .venv/bin/python bench/ingest_profile.py                      # everything, default sizes
+    .venv/bin/python bench/ingest_profile.py --db sqlite --mode batch --events 20000
+    .venv/bin/python bench/ingest_profile.py --db sqlite --mode single --profile
+
+Each run starts from an empty store (a temporary SQLite file, a fresh PostgreSQL database that is
+dropped afterwards) with its own temporary keys. The events are the same every time
+(`demo_events`), so figures are comparable between commits. `--profile` prints the top functions
+of the measured part (cProfile, by own time), `--stages` the cost of preparing alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from demo_events import demo_events
+from sqlalchemy import create_engine, text
+
+from lineage.canonical import canonical_text
+from lineage.prepare import prepare_batch
+from lineage.store import AuditStore
+
+PG_ADMIN = os.environ.get("MLAUDIT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@contextmanager
+def sqlite_url() -> Iterator[str]:
+    with tempfile.TemporaryDirectory() as folder:
+        yield f"sqlite:///{folder}/bench.db"
+
+
+@contextmanager
+def postgres_url() -> Iterator[str]:
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    name = f"mlaudit_bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+DATABASES: dict[str, Callable[[], contextmanager]] = {
+    "sqlite": sqlite_url,
+    "postgres": postgres_url,
+}
+
+
+def measure(db: str, mode: str, events: list[str], batch: int, profile: bool) -> float:
+    """Events per second of ingesting `events` (JSON texts) into an empty store.
+
+    Each call's events are parsed just before it, untimed: the store receives dicts, as from the
+    HTTP API or the Dagster transport, and the process holds one batch of them at a time (a heap
+    of all events would make every garbage collection pass slower than in a real ingest).
+    """
+    with DATABASES[db]() as url, tempfile.TemporaryDirectory() as keys:
+        os.environ["MLAUDIT_KEYS_DIR"] = keys
+        store = AuditStore.open(url)
+        store.ingest([json.loads(events[0])])  # keys, pseudonymizer, pool: set up untimed
+        size = batch if mode == "batch" else 1
+        profiler = cProfile.Profile() if profile else None
+        elapsed = 0.0
+        for start in range(1, len(events), size):
+            chunk = [json.loads(item) for item in events[start : start + size]]
+            started = time.perf_counter()
+            if profiler:
+                profiler.enable()
+            store.ingest(chunk)
+            if profiler:
+                profiler.disable()
+            elapsed += time.perf_counter() - started
+        stored = store.count_entries()
+        store.close()
+    if stored != len(events):
+        raise SystemExit(f"{db}/{mode}: stored {stored} of {len(events)} events")
+    if profiler:
+        print(f"--- profile {db} {mode} (top 25 by own time) ---")
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    return (len(events) - 1) / elapsed
+
+
+def stages(events: list[dict]) -> None:
+    """Throughput of the CPU-only steps, so the database's share is visible."""
+    with tempfile.TemporaryDirectory() as keys:
+        os.environ["MLAUDIT_KEYS_DIR"] = keys
+        store = AuditStore.open("sqlite://", run_migrations=False)
+        started = time.perf_counter()
+        prepared, _ = prepare_batch(events, privacy=store.pseudonymizer)
+        prepare_rate = len(events) / (time.perf_counter() - started)
+        started = time.perf_counter()
+        for item in prepared:
+            canonical_text(item.event)
+        canonical_rate = len(events) / (time.perf_counter() - started)
+    print(
+        f"prepare (parse, normalise, validate, pseudonymize, canonicalise): {prepare_rate:,.0f}/s"
+    )
+    print(f"canonicalisation alone: {canonical_rate:,.0f}/s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--mode", choices=["batch", "single", "both"], default="both")
+    parser.add_argument("--events", type=int, default=10_000, help="events for batch mode")
+    parser.add_argument("--single-events", type=int, default=2_000, help="events for single mode")
+    parser.add_argument("--batch", type=int, default=1000, help="events per ingest call")
+    parser.add_argument("--profile", action="store_true", help="cProfile the measured part")
+    parser.add_argument("--stages", action="store_true", help="also time preparing alone")
+    args = parser.parse_args()
+    dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    modes = ["batch", "single"] if args.mode == "both" else [args.mode]
+    if args.stages:
+        stages(demo_events(2000))
+    for db in dbs:
+        for mode in modes:
+            count = args.events if mode == "batch" else args.single_events
+            texts = [json.dumps(event) for event in demo_events(count)]
+            rate = measure(db, mode, texts, args.batch, args.profile)
+            label = f"{args.batch} per call" if mode == "batch" else "1 per call"
+            print(f"{db:8} {mode:6} ({label}, {count} events): {rate:,.0f} events/s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

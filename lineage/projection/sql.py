@@ -1,0 +1,223 @@
+"""The projector's statements, run on the caller's DB-API connection with positional parameters.
+
+Why not SQLAlchemy Core here: a Core execute costs 25-90 us of Python (cache keys, parameter
+processing) against 2-10 us for the SQLite call itself, and projecting one event takes about a
+dozen statements. The connection is the caller's, so the statements run in its transaction,
+under its writer lock. Table and column names come from the models (`Table` objects).
+
+Per dialect, the cheaper form of each bulk operation (measured with bench/ingest_profile.py):
+- lists of keys: SQLite `IN (?, ...)` and `VALUES` lists (joined, so indexes are searched; a
+  row-value `IN` would scan the table), PostgreSQL one array parameter per column (`ANY`,
+  `unnest`), so the statement text never changes (psycopg prepares it) and has no size limit;
+- many new rows: SQLite executemany; PostgreSQL COPY (executemany runs one statement per row),
+  with ids drawn from the sequence first when the caller needs them;
+- lookups, and a few rows to write, on PostgreSQL: pipelined, one round trip for all of them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, Table
+
+Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Query:
+    """One logical query: the statements (text, parameters) whose rows together answer it."""
+
+    statements: list[tuple[str, Sequence[Any]]]
+
+
+COPY_ROWS = 32  # below this, COPY's extra round trip costs more than it saves
+
+
+@lru_cache(maxsize=512)
+def _format_style(sql: str) -> str:
+    """psycopg takes %s where sqlite3 takes ?; our SQL holds no other ? and no %."""
+    return sql.replace("?", "%s")
+
+
+class Sql:
+    """Positional SQL on the connection's driver; `?` marks parameters on every dialect."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.postgres = conn.dialect.name == "postgresql"
+        self.cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        self.pipelined = False
+        version = sqlite3.sqlite_version_info
+        # RETURNING arrived in SQLite 3.35; older libraries re-read inserted rows by their key.
+        self.returning = self.postgres or version >= (3, 35)
+        # SQLite's parameter limit is 32766 since 3.32, 999 before; PostgreSQL's is 65535.
+        self.max_params = 30000 if self.postgres or version >= (3, 32) else 900
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        self.cursor.execute(_format_style(sql) if self.postgres else sql, params)
+        return self.cursor.fetchall()
+
+    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if len(rows) == 1:
+            self.cursor.execute(_format_style(sql) if self.postgres else sql, rows[0])
+        elif rows:
+            self.cursor.executemany(_format_style(sql) if self.postgres else sql, rows)
+
+    @contextmanager
+    def pipeline(self) -> Iterator[None]:
+        """PostgreSQL: send the statements inside without waiting for each answer."""
+        if not self.postgres:
+            yield
+            return
+        with self.cursor.connection.pipeline():
+            self.pipelined = True
+            try:
+                yield
+            finally:
+                self.pipelined = False
+
+    def _chunks(self, items: Sequence[Any], width: int) -> Iterator[Sequence[Any]]:
+        step = max(1, self.max_params // max(1, width))
+        for start in range(0, len(items), step):
+            yield items[start : start + step]
+
+    def where_in(self, sql: str, values: Sequence[Any]) -> Query:
+        """`sql` for all `values`: its `{in}` (after a column) becomes the membership test."""
+        if not values:
+            return Query([])
+        if self.postgres:
+            return Query([(_in_text(sql, 0), [list(values)])])
+        chunks = self._chunks(list(values), 1)
+        return Query([(_in_text(sql, len(chunk)), chunk) for chunk in chunks])
+
+    def join_values(self, sql: str, rows: Sequence[Row], casts: tuple[str, ...]) -> Query:
+        """`sql`, whose `{values}` becomes a table of `rows` (columns typed by `casts`)."""
+        if not rows:
+            return Query([])
+        if self.postgres:
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            return Query([(_values_text(sql, casts, 0), columns)])
+        return Query(
+            [
+                (_values_text(sql, casts, len(chunk)), [value for row in chunk for value in row])
+                for chunk in self._chunks(list(rows), len(casts))
+            ]
+        )
+
+    def fetch(self, *queries: Query) -> list[list[Row]]:
+        """The rows of each query; on PostgreSQL all sent before any answer is awaited."""
+        if not self.postgres:
+            return [
+                [row for text, params in q.statements for row in self.rows(text, params)]
+                for q in queries
+            ]
+        connection = self.cursor.connection
+        cursors: list[list[Any]] = []
+        with connection.pipeline():
+            for query in queries:
+                cursors.append([])
+                for text, params in query.statements:
+                    cursor = connection.cursor()
+                    cursor.execute(_format_style(text), params)
+                    cursors[-1].append(cursor)
+            return [[row for cursor in group for row in cursor.fetchall()] for group in cursors]
+
+    def insert(self, table: Table, columns: Sequence[str], rows: Sequence[Row]) -> None:
+        if self.postgres and len(rows) >= COPY_ROWS and not self.pipelined:
+            self._copy(table, columns, rows)
+        else:
+            self.many(insert_sql(table, tuple(columns)), rows)
+
+    def _copy(self, table: Table, columns: Sequence[str], rows: Sequence[Row]) -> None:
+        with self.cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def insert_keyed(
+        self, table: Table, columns: Sequence[str], rows: Sequence[Row], key: Sequence[str]
+    ) -> dict[Row, int]:
+        """Insert `rows` (in order: ids ascend with it); the new ids by the natural `key`."""
+        if not rows:
+            return {}
+        positions = [list(columns).index(name) for name in key]
+        keys = [tuple(row[p] for p in positions) for row in rows]
+        if self.postgres and len(rows) >= COPY_ROWS:
+            sequence = "nextval(pg_get_serial_sequence(?, 'id'))"
+            drawn = self.rows(
+                f"SELECT {sequence} FROM generate_series(1, ?)", [table.name, len(rows)]
+            )
+            ids = sorted(row[0] for row in drawn)
+            self._copy(table, ["id", *columns], [(i, *r) for i, r in zip(ids, rows, strict=True)])
+            return dict(zip(keys, ids, strict=True))
+        if not self.returning:
+            self.insert(table, columns, rows)
+            return self._ids_by_key(table, keys, key)
+        ids: dict[Row, int] = {}
+        for chunk in self._chunks(list(rows), len(columns)):
+            text = _returning_text(table, tuple(columns), tuple(key), len(chunk))
+            for row in self.rows(text, [value for item in chunk for value in item]):
+                ids[tuple(row[1:])] = row[0]
+        return ids
+
+    def _ids_by_key(self, table: Table, keys: list[Row], key: Sequence[str]) -> dict[Row, int]:
+        where = " AND ".join(f"t.{name} = q.{name}" for name in key)
+        selected = ", ".join(f"t.{name}" for name in ["id", *key])
+        sql = (
+            f"WITH q({', '.join(key)}) AS ({{values}}) "
+            f"SELECT {selected} FROM q JOIN {table.name} t ON {where}"
+        )
+        casts = tuple(sql_type(table, name) for name in key)
+        (found,) = self.fetch(self.join_values(sql, keys, casts))
+        return {tuple(row[1:]): row[0] for row in found}
+
+
+def marks(count: int) -> str:
+    return ", ".join(["?"] * count)
+
+
+# Statement texts are built once per shape: formatting them costs more than SQLite running them.
+@lru_cache(maxsize=1024)
+def _in_text(sql: str, count: int) -> str:
+    """`{in}` as `= ANY(?)` (count 0: PostgreSQL, one array) or `IN (?, ...)`."""
+    return sql.format(**{"in": f"IN ({marks(count)})" if count else "= ANY(?)"})
+
+
+@lru_cache(maxsize=1024)
+def _values_text(sql: str, casts: tuple[str, ...], count: int) -> str:
+    """`{values}` as `count` VALUES rows, or (count 0: PostgreSQL) one array per column."""
+    if not count:
+        arrays = ", ".join(f"CAST(? AS {cast}[])" for cast in casts)
+        return sql.format(values=f"SELECT * FROM unnest({arrays})")
+    one = "(" + ", ".join(f"CAST(? AS {cast})" for cast in casts) + ")"
+    return sql.format(values="VALUES " + ", ".join([one] * count))
+
+
+@lru_cache(maxsize=256)
+def _returning_text(
+    table: Table, columns: tuple[str, ...], key: tuple[str, ...], count: int
+) -> str:
+    rows = ", ".join(["(" + marks(len(columns)) + ")"] * count)
+    return (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES {rows} "
+        f"RETURNING id, {', '.join(key)}"
+    )
+
+
+@lru_cache(maxsize=64)
+def insert_sql(table: Table, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks(len(columns))})"
+
+
+@lru_cache(maxsize=64)
+def update_sql(table: Table, columns: tuple[str, ...], key: str = "id") -> str:
+    assignments = ", ".join(f"{name} = ?" for name in columns)
+    return f"UPDATE {table.name} SET {assignments} WHERE {key} = ?"
+
+
+def sql_type(table: Table, column: str) -> str:
+    """The CAST type of a key column: INTEGER or VARCHAR is all the projector's keys need."""
+    return "INTEGER" if table.c[column].type.python_type is int else "VARCHAR"

@@ -1,0 +1,131 @@
+"""Store a batch's outcome: one insert or executemany per table, children after parents."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from contextlib import nullcontext
+from typing import Any
+
+from sqlalchemy import Table
+
+from lineage.models import (
+    DataAccess,
+    Dataset,
+    DatasetVersion,
+    Deployment,
+    Evaluation,
+    Run,
+    RunInput,
+    RunOutput,
+)
+from lineage.projection.load import RUN_COLUMNS
+from lineage.projection.ml import recompute_intervals
+from lineage.projection.sql import COPY_ROWS, Row, Sql, update_sql
+from lineage.projection.state import BatchState
+
+VERSION_INSERT = ("dataset_id", "version", "created_at", "run_id", "seq", "facets")
+EDGE_INSERT = ("run_id", "version_id", "event_time", "seq")
+ACCESS_INSERT = ("seq", "dataset_id", "version_id", "run_id", "actor_id", "action", "event_time")
+EVALUATION_INSERT = (
+    "seq", "run_id", "model_dataset_id", "model_version_id", "metrics", "checks", "event_time",
+)  # fmt: skip
+DEPLOYMENT_INSERT = (
+    "seq", "run_id", "environment", "model_dataset_id", "model_version_id", "action",
+    "previous_version", "target", "valid_from", "valid_to", "actor_id",
+)  # fmt: skip
+EDGE_TABLES = {"run_inputs": RunInput.__table__, "run_outputs": RunOutput.__table__}
+Resolve = Callable[[int | None], int | None]
+# (table, columns, rows) to insert, or (update statement, None, rows) to execute.
+Statement = tuple[Table | str, tuple[str, ...] | None, list[Row]]
+
+
+def _json(value: Any) -> str:
+    # The serializer SQLAlchemy's JSON type uses by default, so rows read back the same.
+    return json.dumps(value)
+
+
+def write_state(sql: Sql, state: BatchState) -> None:
+    ids = _write_versions(sql, state)
+
+    def version(id_: int | None) -> int | None:
+        """The stored id of a version created in memory (negative id) in this batch."""
+        return ids[id_] if id_ is not None and id_ < 0 else id_
+
+    statements = [*_datasets(state), *_runs(state), *_rows(state, version)]
+    # A few rows per table: one round trip for all (PostgreSQL); more: COPY, table by table.
+    small = all(len(rows) < COPY_ROWS for _, _, rows in statements)
+    with sql.pipeline() if small else nullcontext():
+        for target, columns, rows in statements:
+            if isinstance(target, str):
+                sql.many(target, rows)
+            elif rows:
+                sql.insert(target, columns or (), rows)
+
+
+def _write_versions(sql: Sql, state: BatchState) -> dict[int, int]:
+    """Insert new versions and update claimed ones; stored ids by the ids used in memory."""
+    created = state.versions.created
+    rows = [
+        (v.dataset_id, v.version, v.created_at, v.run_id, v.seq, _json(v.facets or {}))
+        for v in created
+    ]
+    table = DatasetVersion.__table__
+    stored = sql.insert_keyed(table, VERSION_INSERT, rows, ("dataset_id", "version"))
+    changed = [
+        (v.run_id, v.created_at, v.seq, _json(v.facets or {}), v.id)
+        for v in state.versions.by_key.values()
+        if v.changed and v.id > 0
+    ]
+    sql.many(update_sql(table, ("run_id", "created_at", "seq", "facets")), changed)
+    return {v.id: stored[(v.dataset_id, v.version)] for v in created}
+
+
+def _datasets(state: BatchState) -> list[Statement]:
+    changed = [
+        (row.kind, row.deleted_at, dataset_id)
+        for dataset_id, row in state.dataset_rows.items()
+        if (row.kind, row.deleted_at) != (row.stored or ("DATASET", None))
+    ]
+    return [(update_sql(Dataset.__table__, ("kind", "deleted_at")), None, changed)]
+
+
+def _runs(state: BatchState) -> list[Statement]:
+    new: list[Row] = []
+    updated: list[Row] = []
+    for run_id, run in state.runs.items():
+        values = [_json(run[c]) if c == "facets" else run[c] for c in RUN_COLUMNS]
+        if run_id in state.stored_runs:
+            updated.append((*values[1:], run_id))
+        else:
+            new.append(tuple(values))
+    update = update_sql(Run.__table__, tuple(RUN_COLUMNS[1:]), key="run_id")
+    return [(Run.__table__, tuple(RUN_COLUMNS), new), (update, None, updated)]
+
+
+def _rows(state: BatchState, version: Resolve) -> list[Statement]:
+    """Edges, data access, evaluations and deployments, with stored version ids."""
+    statements: list[Statement] = [
+        (EDGE_TABLES[name], EDGE_INSERT, [(r, version(v), t, s) for r, v, t, s in edges])
+        for name, edges in state.new_edges.items()
+    ]
+    demoted = [("modify", id_) for id_ in state.demoted]
+    statements.append((update_sql(DataAccess.__table__, ("action",)), None, demoted))
+    access = [
+        (a.seq, a.dataset_id, version(a.version_id), a.run_id, a.actor_id, a.action, a.event_time)
+        for a in state.access
+    ]
+    statements.append((DataAccess.__table__, ACCESS_INSERT, access))
+    evaluations = [
+        (seq, run, model, version(node), _json(metrics), _json(checks), when)
+        for seq, run, model, node, metrics, checks, when in state.evaluations
+    ]
+    statements.append((Evaluation.__table__, EVALUATION_INSERT, evaluations))
+    changes: list[Row] = list(recompute_intervals(state))
+    deployments = [
+        tuple(version(d[c]) if c == "model_version_id" else d[c] for c in DEPLOYMENT_INSERT)
+        for d in state.deployments
+    ]
+    statements.append((Deployment.__table__, DEPLOYMENT_INSERT, deployments))
+    statements.append((update_sql(Deployment.__table__, ("valid_to",)), None, changes))
+    return statements
