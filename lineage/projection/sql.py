@@ -49,7 +49,11 @@ class Sql:
 
     def __init__(self, conn: Connection) -> None:
         self.postgres = conn.dialect.name == "postgresql"
-        self.cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        driver = conn.connection.driver_connection
+        self.cursor = driver.cursor()  # type: ignore[union-attr]
+        # Pipelines and COPY as used here are psycopg 3's; psycopg2 (an explicit
+        # postgresql+psycopg2 URL) gets plain statements.
+        self.psycopg3 = self.postgres and hasattr(driver, "pipeline")
         self.pipelined = False
         version = sqlite3.sqlite_version_info
         # RETURNING arrived in SQLite 3.35; older libraries re-read inserted rows by their key.
@@ -70,7 +74,7 @@ class Sql:
     @contextmanager
     def pipeline(self) -> Iterator[None]:
         """PostgreSQL: send the statements inside without waiting for each answer."""
-        if not self.postgres:
+        if not self.psycopg3:
             yield
             return
         with self.cursor.connection.pipeline():
@@ -110,7 +114,7 @@ class Sql:
 
     def fetch(self, *queries: Query) -> list[list[Row]]:
         """The rows of each query; on PostgreSQL all sent before any answer is awaited."""
-        if not self.postgres:
+        if not self.psycopg3:
             return [
                 [row for text, params in q.statements for row in self.rows(text, params)]
                 for q in queries
@@ -127,7 +131,7 @@ class Sql:
             return [[row for cursor in group for row in cursor.fetchall()] for group in cursors]
 
     def insert(self, table: Table, columns: Sequence[str], rows: Sequence[Row]) -> None:
-        if self.postgres and len(rows) >= COPY_ROWS and not self.pipelined:
+        if self.psycopg3 and len(rows) >= COPY_ROWS and not self.pipelined:
             self._copy(table, columns, rows)
         else:
             self.many(insert_sql(table, tuple(columns)), rows)
@@ -145,7 +149,7 @@ class Sql:
             return {}
         positions = [list(columns).index(name) for name in key]
         keys = [tuple(row[p] for p in positions) for row in rows]
-        if self.postgres and len(rows) >= COPY_ROWS:
+        if self.psycopg3 and len(rows) >= COPY_ROWS:
             sequence = "nextval(pg_get_serial_sequence(?, 'id'))"
             drawn = self.rows(
                 f"SELECT {sequence} FROM generate_series(1, ?)", [table.name, len(rows)]

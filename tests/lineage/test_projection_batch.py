@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import random
 import sys
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from projection_histories import random_history
 from projection_reference import Projector as ReferenceProjector
 from scenario import ml_history
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, make_url, select, text
 
 from lineage.db import writer_transaction
 from lineage.prepare import prepare_batch
@@ -142,6 +142,18 @@ def test_small_statements_match_one_by_one(engine: Engine, monkeypatch) -> None:
     _compare(engine, _items(list(random_history(random.Random(5), 120, datasets=12))))
 
 
+def test_psycopg2_driver_matches_one_by_one(pg_url: str) -> None:
+    """An explicit postgresql+psycopg2 URL: no pipelines, no COPY, the same rows."""
+    url = make_url(pg_url).set(drivername="postgresql+psycopg2")
+    store = AuditStore.open(url.render_as_string(hide_password=False))
+    try:
+        assert store.engine.driver == "psycopg2"
+        history = random_history(random.Random(11), 300, datasets=40, runs=100)
+        _compare(store.engine, _items(list(history)))
+    finally:
+        store.close()
+
+
 def test_store_batch_and_single_ingest_answer_alike(db_url: str, pg_database, kit) -> None:  # type: ignore[no-untyped-def]
     """Through the store: one batch or one event per call, the same lineage answers."""
     events = ml_history(kit)
@@ -162,86 +174,3 @@ def test_store_batch_and_single_ingest_answer_alike(db_url: str, pg_database, ki
     finally:
         batch.close()
         single.close()
-
-
-# --- random histories -------------------------------------------------------------------------
-
-NAMESPACE = "test"
-FACET = {"_producer": "https://test", "_schemaURL": "https://test/schema.json"}
-
-
-def random_history(
-    rng: random.Random, count: int, *, datasets: int = 5, runs: int = 8
-) -> Iterator[dict[str, Any]]:
-    sizes = {"datasets": datasets, "runs": runs}
-    for _ in range(count):
-        yield _static_event(rng, sizes) if rng.random() < 0.08 else _run_event(rng, sizes)
-
-
-def _time(rng: random.Random) -> str:
-    return f"2026-03-01T10:{rng.randrange(12):02d}:00Z"  # few distinct times: many ties
-
-
-def _dataset(rng: random.Random, sizes: dict[str, int], *, output: bool = False) -> dict[str, Any]:
-    facets: dict[str, Any] = {}
-    version = rng.choice([None, None, "v0", "v1", "v2", "v3"])
-    if version:
-        facets["version"] = {**FACET, "datasetVersion": version}
-    if rng.random() < 0.2:
-        facets["datasetType"] = {**FACET, "datasetType": rng.choice(["MODEL", "model", "TABLE"])}
-    if output and rng.random() < 0.15:
-        change = rng.choice(["DROP", "TRUNCATE", "drop", "OVERWRITE"])
-        facets = {"lifecycleStateChange": {**FACET, "lifecycleStateChange": change}}
-    if rng.random() < 0.1:
-        facets["schema"] = {**FACET, "fields": [{"name": "a"}]}
-    return {
-        "namespace": NAMESPACE,
-        "name": f"d{rng.randrange(sizes['datasets'])}",
-        "facets": facets,
-    }
-
-
-def _run_facets(rng: random.Random) -> dict[str, Any]:
-    facets: dict[str, Any] = {"note": {**FACET, "n": rng.randrange(100)}}
-    if rng.random() < 0.7:
-        name = rng.choice(["alice", "bob", "svc", ""])
-        facets["mlaudit_actor"] = {**FACET, "name": name, "kind": rng.choice(["user", "service"])}
-    if rng.random() < 0.3:
-        facets["parent"] = {**FACET, "run": {"runId": _run_id(rng.randrange(3))}}
-    model = {"namespace": NAMESPACE, "name": f"d{rng.randrange(2)}"}
-    if rng.random() < 0.6:
-        model["version"] = rng.choice(["v0", "v1", "v2"])
-    if rng.random() < 0.12:
-        facets["mlaudit_evaluation"] = {**FACET, "model": model, "metrics": {"acc": 0.5}}
-    if rng.random() < 0.2:
-        action = rng.choice(["deploy", "update", "rollback", "retire", None])
-        facet = {**FACET, "model": model, "environment": rng.choice(["prod", "staging"])}
-        facets["mlaudit_deployment"] = {**facet, **({"action": action} if action else {})}
-    return facets
-
-
-def _run_id(number: int) -> str:
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"batch-test-run:{number}"))
-
-
-def _run_event(rng: random.Random, sizes: dict[str, int]) -> dict[str, Any]:
-    event: dict[str, Any] = {
-        "eventTime": _time(rng),
-        "run": {"runId": _run_id(rng.randrange(sizes["runs"])), "facets": _run_facets(rng)},
-        "job": {"namespace": NAMESPACE, "name": f"j{rng.randrange(4)}"},
-        "inputs": [_dataset(rng, sizes) for _ in range(rng.randrange(3))],
-        "outputs": [_dataset(rng, sizes, output=True) for _ in range(rng.randrange(3))],
-    }
-    kind = rng.choice(["START", "RUNNING", "COMPLETE", "COMPLETE", "FAIL", "ABORT", "OTHER", None])
-    if kind:
-        event["eventType"] = kind
-    if rng.random() < 0.5:
-        event["job"]["facets"] = {"jobType": {**FACET, "jobType": rng.choice(["ASSET", "JOB"])}}
-    return event
-
-
-def _static_event(rng: random.Random, sizes: dict[str, int]) -> dict[str, Any]:
-    if rng.random() < 0.5:
-        return {"eventTime": _time(rng), "dataset": _dataset(rng, sizes)}
-    job = {"namespace": NAMESPACE, "name": f"j{rng.randrange(4)}"}
-    return {"eventTime": _time(rng), "job": job, "inputs": [_dataset(rng, sizes)], "outputs": []}
