@@ -21,14 +21,24 @@ WRITE_EVENTS = "write_events"  # ingest OpenLineage events
 LAUNCH_JOBS = "launch_jobs"
 VERIFY = "verify"  # integrity checks, proofs, checkpoints
 MAINTAIN = "maintain"  # rebuild projections, sign tree heads
+DEPLOY_MODELS = "deploy_models"  # put a model version into an environment (governance policy)
+READ_FINDINGS = "read_findings"  # review findings and compliance reports
+TRIAGE_FINDINGS = "triage_findings"  # acknowledge / resolve findings
+RUN_REVIEWS = "run_reviews"  # run the periodic review jobs on demand
+LEGAL_HOLD = "legal_hold"  # place / release legal holds on log entries
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(
         {MANAGE_ACCOUNTS, ERASE, MAINTAIN, READ_LINEAGE, READ_EVENTS, READ_PERSONAL, VERIFY}
-        | {LAUNCH_JOBS}
+        | {LAUNCH_JOBS, DEPLOY_MODELS, READ_FINDINGS, TRIAGE_FINDINGS, RUN_REVIEWS, LEGAL_HOLD}
     ),
-    "auditor": frozenset({READ_LINEAGE, READ_EVENTS, READ_PERSONAL, REVEAL, VERIFY}),
-    "ml_engineer": frozenset({READ_LINEAGE, READ_PERSONAL, WRITE_EVENTS, LAUNCH_JOBS, VERIFY}),
+    "auditor": frozenset(
+        {READ_LINEAGE, READ_EVENTS, READ_PERSONAL, REVEAL, VERIFY}
+        | {READ_FINDINGS, TRIAGE_FINDINGS, RUN_REVIEWS, LEGAL_HOLD}
+    ),
+    "ml_engineer": frozenset(
+        {READ_LINEAGE, READ_PERSONAL, WRITE_EVENTS, LAUNCH_JOBS, VERIFY, DEPLOY_MODELS}
+    ),
     "viewer": frozenset({READ_LINEAGE, VERIFY}),
     "producer": frozenset({WRITE_EVENTS}),
 }

@@ -14,10 +14,14 @@ import typer
 
 from lineage.cli import (
     commands_accounts,
+    commands_findings,
+    commands_governance,
     commands_integrity,
     commands_lineage,
     commands_log,
     commands_privacy,
+    commands_reports,
+    commands_retention,
     commands_serve,
 )
 from lineage.cli.output import fail
@@ -37,6 +41,10 @@ for module in (
     commands_privacy,
     commands_accounts,
     commands_serve,
+    commands_findings,
+    commands_governance,
+    commands_reports,
+    commands_retention,
 ):
     module.register(app)
 

@@ -1,0 +1,1 @@
+"""Findings: what the periodic reviews found, stored, deduplicated and triaged."""

@@ -1,0 +1,3 @@
+"""findings tables (see lineage/findings)."""
+
+from __future__ import annotations

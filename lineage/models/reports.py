@@ -1,0 +1,3 @@
+"""reports tables (see lineage/reports)."""
+
+from __future__ import annotations

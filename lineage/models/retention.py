@@ -1,0 +1,3 @@
+"""retention tables (see lineage/retention)."""
+
+from __future__ import annotations
