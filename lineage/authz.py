@@ -26,15 +26,17 @@ READ_FINDINGS = "read_findings"  # review findings and compliance reports
 TRIAGE_FINDINGS = "triage_findings"  # acknowledge / resolve findings
 RUN_REVIEWS = "run_reviews"  # run the periodic review jobs on demand
 LEGAL_HOLD = "legal_hold"  # place / release legal holds on log entries
+APPROVE_DATA_USE = "approve_data_use"  # approve training on datasets holding personal data
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(
         {MANAGE_ACCOUNTS, ERASE, MAINTAIN, READ_LINEAGE, READ_EVENTS, READ_PERSONAL, VERIFY}
         | {LAUNCH_JOBS, DEPLOY_MODELS, READ_FINDINGS, TRIAGE_FINDINGS, RUN_REVIEWS, LEGAL_HOLD}
+        | {APPROVE_DATA_USE}
     ),
     "auditor": frozenset(
         {READ_LINEAGE, READ_EVENTS, READ_PERSONAL, REVEAL, VERIFY}
-        | {READ_FINDINGS, TRIAGE_FINDINGS, RUN_REVIEWS, LEGAL_HOLD}
+        | {READ_FINDINGS, TRIAGE_FINDINGS, RUN_REVIEWS, LEGAL_HOLD, APPROVE_DATA_USE}
     ),
     "ml_engineer": frozenset(
         {READ_LINEAGE, READ_PERSONAL, WRITE_EVENTS, LAUNCH_JOBS, VERIFY, DEPLOY_MODELS}
