@@ -23,6 +23,7 @@ from audit_pipelines.capture.naming import DatasetName, dataset_for_asset, uri_f
 from audit_pipelines.capture.values import event_metadata, json_safe
 
 ROLE_TAG = "ml/role"
+SYSTEM_TAG_PREFIXES = ("dagster/", "dagster-", ".")
 # Run tags Dagster adds or changes after a run started (retries, launcher bookkeeping). Putting
 # them in an event would make a replay's bytes depend on when it happened; hidden `.`-tags too.
 VOLATILE_RUN_TAGS = frozenset(
@@ -75,6 +76,17 @@ class DagsterLookup:
     def role(self, key: AssetKey) -> str | None:
         node = self._node(key)
         return None if node is None else (node.tags or {}).get(ROLE_TAG)
+
+    def asset_tags(self, key: AssetKey) -> dict[str, str]:
+        """The definition's own tags (e.g. `personal_data`), without Dagster's system tags and
+        the role tag, which the capture already expresses in other facets."""
+        node = self._node(key)
+        tags = (node.tags or {}) if node is not None else {}
+        return {
+            name: str(value)
+            for name, value in sorted(tags.items())
+            if name != ROLE_TAG and not name.startswith(SYSTEM_TAG_PREFIXES)
+        }
 
     def parents(self, key: AssetKey) -> list[AssetKey]:
         node = self._node(key)

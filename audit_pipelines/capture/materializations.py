@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from dagster import AssetKey, EventLogRecord
 from openlineage.client import event_v2
-from openlineage.client.facet_v2 import DatasetFacet, dataset_type_dataset
+from openlineage.client.facet_v2 import DatasetFacet, dataset_type_dataset, tags_dataset
 
 from audit_pipelines.capture.building import (
     PRODUCER,
@@ -64,6 +64,16 @@ def _output(
     if role == "model":
         dataset_facets["datasetType"] = dataset_type_dataset.DatasetTypeDatasetFacet(
             datasetType="MODEL", producer=PRODUCER
+        )
+    declared = lookup.asset_tags(materialization.asset_key)
+    if declared:
+        # Sensitivity is declared where the asset is defined; reviews read it from this facet.
+        dataset_facets["tags"] = tags_dataset.TagsDatasetFacet(
+            tags=[
+                tags_dataset.TagsDatasetFacetFields(key=k, value=v, source="DAGSTER")
+                for k, v in declared.items()
+            ],
+            producer=PRODUCER,
         )
     named = lookup.asset_dataset(materialization.asset_key, materialization.metadata)
     return event_v2.OutputDataset(named.namespace, named.name, facets=dataset_facets)

@@ -18,6 +18,9 @@ from sklearn.preprocessing import StandardScaler
 from audit_pipelines.ml.source import ASSET_GROUP, breast_cancer_csv_path, breast_cancer_source
 
 DATASET_TAGS = {"ml/role": "dataset"}
+# Patient records: the capture emits this tag as the OpenLineage `tags` facet, and the governance
+# review requires an approval before a model is trained on them.
+PATIENT_RECORD_TAGS = {**DATASET_TAGS, "personal_data": "true"}
 TARGET_COLUMN = "target"  # as shipped: 0 = malignant, 1 = benign
 LABEL_COLUMN = "malignant"  # the positive class a screening model must not miss
 SPLIT_COLUMN = "split"
@@ -69,7 +72,7 @@ def versioned(frame: pd.DataFrame, **metadata: object) -> Output[pd.DataFrame]:
     )
 
 
-@asset(deps=[breast_cancer_source], group_name=ASSET_GROUP, tags=DATASET_TAGS)
+@asset(deps=[breast_cancer_source], group_name=ASSET_GROUP, tags=PATIENT_RECORD_TAGS)
 def raw_breast_cancer() -> Output[pd.DataFrame]:
     """The raw CSV as a table: 569 tumours, 30 measurements, diagnosis as shipped."""
     return versioned(read_breast_cancer_csv(breast_cancer_csv_path()))
@@ -98,7 +101,7 @@ def stratified_sample(frame: pd.DataFrame, fraction: float, seed: int) -> pd.Dat
     return sampled.sort_index()
 
 
-@asset(group_name=ASSET_GROUP, tags=DATASET_TAGS)
+@asset(group_name=ASSET_GROUP, tags=PATIENT_RECORD_TAGS)
 def clean_breast_cancer(
     config: CleanConfig, raw_breast_cancer: pd.DataFrame
 ) -> Output[pd.DataFrame]:
