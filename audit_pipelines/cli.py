@@ -1,4 +1,4 @@
-"""`mlaudit demo` and `mlaudit up`: commands the Dagster side adds to the `mlaudit` CLI."""
+"""`mlaudit demo`, `up`, `run` and `review`: commands the Dagster side adds to the `mlaudit` CLI."""
 
 from __future__ import annotations
 
@@ -89,6 +89,72 @@ def run_command(
         fail(f"run {run_id} failed: see Dagster's run log", code=1)
 
 
+def review_command(
+    jobs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--job",
+            help="Review to run (repeatable): integrity, completeness, policies, anomalies, "
+            "retention. Default: all.",
+        ),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Start of the period (ISO-8601). Default: the beginning.")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="End of the period. Default: now.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+) -> None:
+    """Run the review jobs now, as the Dagster schedules do, and record their findings."""
+    from audit_pipelines.instance import open_instance
+    from audit_pipelines.review.run import REVIEW_NAMES, run_review_jobs
+    from lineage.authz import RUN_REVIEWS
+    from lineage.cli.output import console, fail, print_json
+    from lineage.cli.session import permit
+    from lineage.review.context import ReviewWindow
+    from lineage.settings import Settings
+    from lineage.store import AuditStore
+    from lineage.timeutil import now_store_time
+
+    names = list(dict.fromkeys(jobs or []))
+    unknown = [name for name in names if name not in REVIEW_NAMES]
+    if unknown:
+        fail(f"no review named {', '.join(unknown)}; reviews: {', '.join(REVIEW_NAMES)}")
+    window = ReviewWindow(
+        since=_store_time("--since", since) if since else None,
+        until=_store_time("--until", until) if until else now_store_time(),
+    )
+    settings = Settings.from_env()
+    store = AuditStore.open(settings.database_url)
+    target = {"kind": "review", "name": ",".join(names or REVIEW_NAMES)}
+    principal = permit(store, "review.run", RUN_REVIEWS, target)
+    run = run_review_jobs(store, open_instance(settings.home), names, window, principal)
+    if as_json:
+        print_json(run.as_dict())
+    else:
+        period = f"{window.since or 'the beginning'} .. {window.until}"
+        console.print(f"[bold]Reviews[/] of {period}:")
+        for result in run.results:
+            status = f"[red]FAILED[/] {result.error}" if result.error else "ok"
+            console.print(
+                f"  {result.name:<13} {result.opened} opened, {result.seen_again} seen again, "
+                f"{result.reopened} reopened  {status}",
+                highlight=False,
+            )
+        console.print("Read them with `mlaudit findings`.")
+    if not run.ok:
+        raise typer.Exit(1)
+
+
+def _store_time(option: str, value: str) -> str:
+    from lineage.cli.output import fail
+    from lineage.timeutil import to_store_time
+
+    try:
+        return to_store_time(value)
+    except ValueError as exc:
+        fail(f"{option}: {exc}")
+
+
 def _read_config(path: Path) -> dict:
     import json
 
@@ -102,5 +168,6 @@ def _read_config(path: Path) -> dict:
 
 def register(app: typer.Typer) -> None:
     app.command("demo")(demo_command)
+    app.command("review")(review_command)
     app.command("run")(run_command)
     app.command("up")(up_command)

@@ -60,7 +60,6 @@ class ReviewResult:
     seen_again: int = 0
     reopened: int = 0
     error: str | None = None
-    finding_ids: tuple[Any, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -129,8 +128,8 @@ def run_reviews(
         store,
         principal,
         COMPLETED_ACTION,
-        {"reviews": ",".join(reviews)},
-        outcome="success" if run.ok else "failure",
+        {"kind": "review", "name": ",".join(reviews)},
+        outcome="success" if run.ok else "failed",
         details=run.as_dict(),
     )
     return run
@@ -154,10 +153,9 @@ def _run_one(ctx: ReviewContext, name: str, review: Review, principal: Principal
     return ReviewResult(
         name=name,
         drafts=len(drafts),
-        opened=_count(outcome, "opened"),
-        seen_again=_count(outcome, "seen_again"),
-        reopened=_count(outcome, "reopened"),
-        finding_ids=tuple(getattr(outcome, "finding_ids", ()) or ()),
+        opened=outcome.opened,
+        seen_again=outcome.seen_again,
+        reopened=outcome.reopened,
     )
 
 
@@ -182,12 +180,6 @@ def failure_draft(name: str, message: str, ctx: ReviewContext) -> FindingDraft:
         occurred_at=ctx.now,
         dedupe=message[:500],
     )
-
-
-def _count(outcome: Any, name: str) -> int:
-    # RecordOutcome carries lists of finding ids or plain counts, depending on the field.
-    value = getattr(outcome, name, 0)
-    return len(value) if isinstance(value, (list, tuple, set, frozenset)) else int(value or 0)
 
 
 def _default_config() -> Mapping[str, Any]:
