@@ -1,0 +1,86 @@
+"""Figure 2: latency of the lineage questions, p50 and p95 over many seeded random targets.
+
+The questions are the functions the CLI, the API and the app call (lineage.queries): trace a
+model version to its sources, the impact of a raw source, a dataset's history, and a trace as
+of a past moment. Targets come from the generator's bookkeeping. Each repeat draws its own
+sample; the figure is the median over repeats of each repeat's percentile.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine
+
+from bench.common import Figure, figure, percentile
+from bench.targets import Targets
+from lineage.queries.history import dataset_history
+from lineage.queries.impact import impact
+from lineage.queries.trace import trace
+
+TARGET_MS = 100.0
+WARMUP = 5
+
+Question = Callable[[Engine, Any], Any]
+
+
+def _trace(engine: Engine, model: Any) -> Any:
+    return trace(engine, model.name, version=model.version, namespace=model.namespace)
+
+
+def _impact(engine: Engine, source: Any) -> Any:
+    return impact(engine, source.name, namespace=source.namespace)
+
+
+def _history(engine: Engine, dataset: Any) -> Any:
+    return dataset_history(engine, dataset.name, namespace=dataset.namespace)
+
+
+def _as_of(engine: Engine, moment: Any) -> Any:
+    found = trace(engine, moment.name, namespace=moment.namespace, as_of=moment.as_of)
+    if found["model"]["version"] != moment.version:
+        raise RuntimeError(
+            f"as-of trace of {moment.name} at {moment.as_of} gave version "
+            f"{found['model']['version']}, the generator had {moment.version}"
+        )
+    return found
+
+
+def questions(targets: Targets) -> dict[str, tuple[Question, list[Any]]]:
+    return {
+        "trace model version": (_trace, targets.model_versions),
+        "impact of a source": (_impact, targets.sources),
+        "dataset history": (_history, targets.long_history),
+        "as-of trace": (_as_of, targets.as_of),
+    }
+
+
+def latencies_ms(engine: Engine, ask: Question, sample: list[Any]) -> list[float]:
+    spent = []
+    for target in sample:
+        began = time.perf_counter()
+        ask(engine, target)
+        spent.append((time.perf_counter() - began) * 1e3)
+    return spent
+
+
+def query_figures(engine: Engine, targets: Targets, *, samples: int, repeats: int) -> list[Figure]:
+    rng = random.Random(11)
+    figures: list[Figure] = []
+    for name, (ask, pool) in questions(targets).items():
+        if not pool:
+            raise RuntimeError(f"the generator noted no targets for {name!r}: too few events?")
+        latencies_ms(engine, ask, pool[:WARMUP])
+        p50s, p95s = [], []
+        for _ in range(repeats):
+            sample = [rng.choice(pool) for _ in range(samples)]
+            spent = latencies_ms(engine, ask, sample)
+            p50s.append(percentile(spent, 0.5))
+            p95s.append(percentile(spent, 0.95))
+        note = f"{samples} random targets per repeat from {len(pool)} noted by the generator"
+        figures.append(figure(f"{name} p50", p50s, "ms", ("<=", TARGET_MS), note))
+        figures.append(figure(f"{name} p95", p95s, "ms", ("<=", TARGET_MS), note))
+    return figures
