@@ -7,7 +7,13 @@ resolve is an audit event (see lineage.findings.transitions for how that stays c
 
 from lineage.findings.draft import KINDS, SEVERITIES, FindingDraft
 from lineage.findings.errors import FindingConflict, FindingError, FindingNotFound
-from lineage.findings.queries import finding_counts, finding_history, get_finding, list_findings
+from lineage.findings.queries import (
+    check_filters,
+    finding_counts,
+    finding_history,
+    get_finding,
+    list_findings,
+)
 from lineage.findings.record import record_findings
 from lineage.findings.triage import change_status
 from lineage.findings.views import (
@@ -33,6 +39,7 @@ __all__ = [
     "RecordOutcome",
     "StatusChange",
     "change_status",
+    "check_filters",
     "finding_counts",
     "finding_history",
     "get_finding",

@@ -3,10 +3,10 @@ its status history from the log, and counts for overview widgets."""
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import ColumnElement, Engine, case, func, select
 
 from lineage.findings.draft import SEVERITIES
-from lineage.findings.errors import FindingNotFound
+from lineage.findings.errors import FindingError, FindingNotFound
 from lineage.findings.transitions import FINDINGS, logged_transitions, transition_run_id
 from lineage.findings.views import (
     FILTERS,
@@ -38,18 +38,39 @@ def list_findings(
     since/until (ISO times): findings seen during the period, i.e. last seen at or after
     `since` and first seen before `until`.
     """
-    query = select(FINDINGS)
-    for name, value in (("status", status), ("kind", kind), ("severity", severity)):
-        chosen = choices(name, value, FILTERS[name])
-        if chosen is not None:
-            query = query.where(FINDINGS.c[name].in_(chosen))
-    if since is not None:
-        query = query.where(FINDINGS.c.last_seen >= to_store_time(since))
-    if until is not None:
-        query = query.where(FINDINGS.c.first_seen < to_store_time(until))
+    where = check_filters(status=status, kind=kind, severity=severity, since=since, until=until)
+    query = select(FINDINGS).where(*where)
     query = query.order_by(SEVERITY_RANK, FINDINGS.c.last_seen.desc(), FINDINGS.c.id.desc())
     with engine.connect() as conn:
         return [view_of(row) for row in conn.execute(query).mappings()]
+
+
+def check_filters(
+    *,
+    status: Choice = None,
+    kind: Choice = None,
+    severity: Choice = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> list[ColumnElement[bool]]:
+    """The filters as SQL conditions; an unknown name or a bad time raises FindingError."""
+    where: list[ColumnElement[bool]] = []
+    for name, value in (("status", status), ("kind", kind), ("severity", severity)):
+        chosen = choices(name, value, FILTERS[name])
+        if chosen is not None:
+            where.append(FINDINGS.c[name].in_(chosen))
+    if since is not None:
+        where.append(FINDINGS.c.last_seen >= _time("since", since))
+    if until is not None:
+        where.append(FINDINGS.c.first_seen < _time("until", until))
+    return where
+
+
+def _time(name: str, value: str) -> str:
+    try:
+        return to_store_time(value)
+    except ValueError as exc:
+        raise FindingError(f"{name}: {exc}") from exc
 
 
 def get_finding(engine: Engine, finding_id: int) -> FindingView:
