@@ -5,11 +5,16 @@ same in one pass that also rebuilds the Merkle tree from the entries' bytes (so 
 caught by the tree too) and compares every stored node, then holds each signed head against the
 tree: only a head can reveal entries removed from the log's end. A large log is scanned in two
 halves on two cores (lineage.merkle.parallel), with the same result.
+
+Archived segments (lineage.retention) are bridged: the chain continues from each segment's
+recorded boundary hashes, the tree from its stored leaves, and each segment's signature, leaves,
+recording event and (when present) archive file are checked; their problems are chain problems.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -18,11 +23,30 @@ from sqlalchemy import Connection, Engine
 from lineage.keys import KeyStore
 from lineage.merkle.check import Snapshot, TreeReport, snapshot, tree_report
 from lineage.merkle.check_heads import HeadsReport, check_heads
+from lineage.merkle.check_segments import scan_with_segments
 from lineage.merkle.heads import stored_heads, trusted_keys
 from lineage.merkle.parallel import PARALLEL_MIN_ENTRIES, Half, scan_half, scan_in_two
 from lineage.merkle.scan import ChainReport, Problem, scan_log
+from lineage.retention.segments import (
+    StoredSegment,
+    file_problems,
+    file_state,
+    segment_problems,
+    stored_leaves,
+    stored_segments,
+)
 
 __all__ = ["ChainReport", "IntegrityReport", "Problem", "report_json", "verify_chain", "verify_log"]
+
+
+@dataclass
+class ArchiveSummary:
+    """Archived segments met on the way (their problems are in the chain report)."""
+
+    segments: int = 0
+    entries: int = 0
+    files_checked: int = 0
+    files_missing: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -30,6 +54,7 @@ class IntegrityReport:
     chain: ChainReport
     tree: TreeReport
     heads: HeadsReport
+    archive: ArchiveSummary = field(default_factory=ArchiveSummary)
 
     @property
     def ok(self) -> bool:
@@ -57,19 +82,21 @@ def verify_log(
     """
     with engine.connect() as conn, conn.begin():
         snap = snapshot(conn)
-        scanned = _scan(engine, conn, snap, parallel_from)
-        tree = tree_report(conn, snap, scanned.tree, scanned.chain.entries)
+        segments = stored_segments(conn)
         heads = stored_heads(conn, upto_id=snap.last_head_id)
-        if heads and trusted is None:
+        if (heads or segments) and trusted is None:
             trusted = trusted_keys(keys)
+        archive = ArchiveSummary(len(segments), sum(s.count for s in segments))
+        if segments:
+            scanned = _scan_archived(conn, snap, segments, trusted or {}, archive)
+        else:
+            scanned = _scan(engine, conn, snap, parallel_from)
+        covered = scanned.chain.entries + archive.entries  # the log's size, archived included
+        tree = tree_report(conn, snap, scanned.tree, covered)
         heads_report = check_heads(
-            conn,
-            heads,
-            log_size=scanned.chain.entries,
-            tree_size=snap.tree_size,
-            trusted=trusted or {},
+            conn, heads, log_size=covered, tree_size=snap.tree_size, trusted=trusted or {}
         )
-    return IntegrityReport(scanned.chain, tree, heads_report)
+    return IntegrityReport(scanned.chain, tree, heads_report, archive)
 
 
 def _scan(engine: Engine, conn: Connection, snap: Snapshot, parallel_from: int) -> Half:
@@ -77,6 +104,28 @@ def _scan(engine: Engine, conn: Connection, snap: Snapshot, parallel_from: int) 
     return scan_in_two(engine, conn, snap, parallel_from) or scan_half(
         conn, 1, snap.last_seq, snap.stored_nodes
     )
+
+
+def _scan_archived(
+    conn: Connection,
+    snap: Snapshot,
+    segments: list[StoredSegment],
+    trusted: dict[str, Ed25519PublicKey],
+    archive: ArchiveSummary,
+) -> Half:
+    """One pass bridging the archived segments (never in two halves: the cut would need them)."""
+
+    def check(number: int, leaves: list[bytes]) -> list[Problem]:
+        segment = segments[number]
+        found = segment_problems(conn, segment, leaves, trusted)
+        state = file_state(segment)
+        if state is not None and state.startswith("missing"):
+            archive.files_missing.append(segment.file_path)
+            return found
+        archive.files_checked += 1
+        return found + file_problems(segment, state)
+
+    return scan_with_segments(conn, snap, segments, partial(stored_leaves, conn), check)
 
 
 def report_json(report: IntegrityReport) -> dict[str, Any]:
@@ -101,6 +150,7 @@ def report_json(report: IntegrityReport) -> dict[str, Any]:
             "recomputed_root": tree.recomputed_root.hex(),
             "differing_nodes": tree.differing_nodes,
         },
+        "archive": vars(report.archive),
         "heads": {
             "ok": heads.ok,
             "count": heads.count,

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, func, select
 
 from lineage.errors import IntegrityError
 from lineage.merkle.entries import raw_rows
+from lineage.merkle.hashing import node_hash
 from lineage.merkle.layout import leaves_of, node_at, nodes_for_size, size_for_nodes
 from lineage.merkle.tree import NODES, Frontier, root_at
 from lineage.models import LogEntry
@@ -87,6 +88,21 @@ class TreeCheck:
     def add(self, entries: list[bytes]) -> None:
         """The next entries' bytes, in log order."""
         self.frontier.extend(entries, self.buffer)
+        if len(self.buffer) >= CHUNK:
+            self.flush()
+
+    def add_leaves(self, leaves: list[bytes]) -> None:
+        """Leaf hashes of archived entries, whose bytes have left the log: each leaf is taken as
+        stored, every node above it is still recomputed and compared."""
+        frontier, out = self.frontier, self.buffer
+        for leaf in leaves:
+            node = leaf
+            out.append(node)
+            frontier.size += 1
+            for _ in range((frontier.size & -frontier.size).bit_length() - 1):
+                node = node_hash(frontier.roots.pop(), node)
+                out.append(node)
+            frontier.roots.append(node)
         if len(self.buffer) >= CHUNK:
             self.flush()
 

@@ -1,0 +1,165 @@
+"""Archived segments as `verify` and the retention review read them back.
+
+A segment row is trusted only as far as its signature (the store's Ed25519 key), its stored
+Merkle leaves, the audit event that recorded it and, when present, its archive file agree.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import Connection, func, select
+
+from lineage.merkle.layout import node_at, position
+from lineage.merkle.scan import Problem
+from lineage.merkle.tree import NODES
+from lineage.models import LogEntry
+from lineage.models.retention import ArchivedSegment
+from lineage.retention.archive_file import ArchiveFileError, file_sha256, read_archive
+from lineage.retention.evidence import leaves_root
+from lineage.retention.offline import check_rows
+from lineage.retention.statement import SegmentStatement, StatementError, statement_signed
+
+SEGMENTS = ArchivedSegment.__table__
+
+
+@dataclass(frozen=True)
+class StoredSegment:
+    statement: SegmentStatement
+    signature: str
+    file_path: str
+    event_seq: int
+
+    @property
+    def first_seq(self) -> int:
+        return self.statement.first_seq
+
+    @property
+    def end_seq(self) -> int:
+        return self.statement.end_seq
+
+    @property
+    def prev_hash(self) -> str:
+        return self.statement.prev_hash
+
+    @property
+    def last_hash(self) -> str:
+        return self.statement.last_hash
+
+    @property
+    def count(self) -> int:
+        return self.end_seq - self.first_seq
+
+
+def stored_segments(conn: Connection) -> list[StoredSegment]:
+    rows = conn.execute(select(SEGMENTS).order_by(SEGMENTS.c.first_seq)).mappings()
+    return [_segment(row) for row in rows]
+
+
+def _segment(row: dict) -> StoredSegment:  # type: ignore[type-arg]
+    # Built without validation: a tampered row must reach the checks, not crash the read.
+    fields = {name: row[name] for name in SegmentStatement.__dataclass_fields__}
+    return StoredSegment(
+        SegmentStatement(**fields), row["signature"], row["file_path"], row["event_seq"]
+    )
+
+
+def stored_leaves(conn: Connection, first_seq: int, end_seq: int) -> list[bytes]:
+    """The tree's leaf hashes of entries first_seq .. end_seq - 1, in order (absent ones left
+    out: the tree check names them)."""
+    low, high = position(0, first_seq - 1), position(0, end_seq - 2)
+    query = select(NODES.c.pos, NODES.c.hash).where(NODES.c.pos >= low, NODES.c.pos <= high)
+    rows = conn.execute(query.order_by(NODES.c.pos))
+    return [bytes(digest) for pos, digest in rows if node_at(pos)[0] == 0]
+
+
+def segment_problems(
+    conn: Connection,
+    segment: StoredSegment,
+    leaves: list[bytes],
+    trusted: dict[str, Ed25519PublicKey],
+) -> list[Problem]:
+    """Everything that must hold for the segment's rows to have left the log legitimately."""
+    seq, found = segment.first_seq, []
+    key = trusted.get(segment.statement.key_id)
+    if key is None or not statement_signed(segment.statement, segment.signature, key):
+        found.append(
+            Problem(
+                seq,
+                "archive-signature",
+                _label(segment) + " is not signed by a "
+                "trusted key: the archived_segments row was edited or forged",
+            )
+        )
+    if len(leaves) != segment.count or leaves_root(leaves).hex() != segment.statement.leaves_root:
+        found.append(
+            Problem(
+                seq,
+                "archive-leaves",
+                _label(segment) + ": the tree's leaves for "
+                "it are not the ones recorded when it was archived",
+            )
+        )
+    present = conn.execute(
+        select(func.count()).where(LogEntry.seq >= seq, LogEntry.seq < segment.end_seq)
+    ).scalar_one()
+    if present:
+        found.append(
+            Problem(
+                seq,
+                "archive-rows-present",
+                f"{_label(segment)}: {present} of its entries are still in the log",
+            )
+        )
+    problem = _event_problem(conn, segment)
+    return found + ([problem] if problem else [])
+
+
+def _event_problem(conn: Connection, segment: StoredSegment) -> Problem | None:
+    """The archiving was recorded in the log, with this very statement and signature."""
+    payload = conn.execute(
+        select(LogEntry.payload).where(LogEntry.seq == segment.event_seq)
+    ).scalar()
+    if payload is None:
+        return None  # archived in turn, later: its own segment's signature covers it
+    details = (
+        json.loads(payload).get("run", {}).get("facets", {}).get("mlaudit_user_action", {})
+    ).get("details", {})
+    if (
+        details.get("signature") == segment.signature
+        and details.get("statement") == segment.statement.to_json()
+    ):
+        return None
+    detail = f"{_label(segment)}: log entry {segment.event_seq} does not record this archiving"
+    return Problem(segment.first_seq, "archive-unrecorded", detail)
+
+
+def file_state(segment: StoredSegment) -> str | None:
+    """None when the archive file is there and holds the segment; else what is wrong with it.
+    (Starts with "missing" when there is no file.)"""
+    path = Path(segment.file_path)
+    if not path.exists():
+        return f"missing: {path} is gone"
+    if file_sha256(path) != segment.statement.file_sha256:
+        return f"{path}: its SHA-256 is not the one recorded when it was archived"
+    try:
+        steps, leaves = check_rows(read_archive(path).rows, segment.statement)
+    except (ArchiveFileError, StatementError, KeyError, TypeError) as exc:
+        return f"{path}: unreadable ({exc})"
+    if leaves is None:
+        return f"{path}: " + next(s.what for s in steps if not s.ok)
+    return None
+
+
+def file_problems(segment: StoredSegment, state: str | None) -> list[Problem]:
+    """The file_state of a present archive file as verify reports it."""
+    if state is None:
+        return []
+    return [Problem(segment.first_seq, "archive-file", f"{_label(segment)}: {state}")]
+
+
+def _label(segment: StoredSegment) -> str:
+    return f"archived segment {segment.first_seq}..{segment.end_seq - 1}"
