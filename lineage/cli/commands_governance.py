@@ -17,7 +17,7 @@ from lineage.cli.output import DB_HELP, console, fail, open_store, print_json, w
 from lineage.cli.session import audited, permit
 from lineage.errors import NotFoundError
 from lineage.queries.resolve import resolve_dataset
-from lineage.review.policies.approvals import APPROVE, approvals, approve
+from lineage.review.policies.approvals import APPROVE, approvals, approve, target
 from lineage.store import AuditStore
 
 Db = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
@@ -52,8 +52,7 @@ def approve_command(
         label = dataset_label(store, dataset, namespace)
     except NotFoundError as exc:
         fail(str(exc))
-    target = {"dataset": label}
-    principal = permit(store, APPROVE, APPROVE_DATA_USE, target, resource=label)
+    principal = permit(store, APPROVE, APPROVE_DATA_USE, target(label), resource=label)
     try:
         seq = approve(store, principal, label, purpose, expires)
     except ValueError as exc:

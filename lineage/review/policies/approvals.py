@@ -66,7 +66,12 @@ def approve(
     if not purpose.strip():
         raise ValueError("an approval needs a purpose")
     details = {"purpose": purpose.strip(), "expires": expiry(expires) if expires else None}
-    return record_user_action(store, principal, APPROVE, {"dataset": dataset}, details=details)
+    return record_user_action(store, principal, APPROVE, target(dataset), details=details)
+
+
+def target(dataset: str) -> dict[str, str]:
+    """The action's target: `kind`/`name` as every user action has, `dataset` as rules read."""
+    return {"kind": "dataset", "name": dataset, "dataset": dataset}
 
 
 def approvals(engine: Engine, *, until: str = END) -> list[Approval]:
