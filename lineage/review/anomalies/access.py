@@ -1,0 +1,129 @@
+"""Who accessed what, when: per actor, per UTC hour and per kind of access, counted in SQL.
+
+An access is a row of `data_access` (read, create, modify or delete of a dataset, attributed to
+the event's actor or else its run's actor) or a read of the audit log itself: the user actions
+whose names start with `log.read.`, `ui.view` or `ui.export.`, and `identity.reveal`. Times are
+the producer's `eventTime` in UTC. Only these per-hour sums leave the database.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, bindparam, text
+
+DATA_ACCESS = text(
+    """
+    SELECT a.name AS actor, substr(da.event_time, 1, 13) AS hour, da.action AS kind,
+           COUNT(*) AS n, MIN(da.event_time) AS first
+    FROM audit_log l
+    JOIN data_access da ON da.seq = l.seq
+    LEFT JOIN runs r ON r.run_id = da.run_id
+    JOIN actors a ON a.id = COALESCE(da.actor_id, r.actor_id)
+    WHERE l.event_time >= :since AND l.event_time < :until
+    GROUP BY a.name, substr(da.event_time, 1, 13), da.action
+    """
+)
+
+# The predicate on user actions that read the log; shared with the per-actor count below.
+LOG_READ_WHERE = """
+    l.job_namespace = 'mlaudit' AND l.actor IS NOT NULL
+    AND (l.job_name LIKE 'log.read.%' OR l.job_name LIKE 'ui.view%'
+         OR l.job_name LIKE 'ui.export.%' OR l.job_name = 'identity.reveal')
+"""
+
+LOG_READS = text(
+    f"""
+    SELECT l.actor AS actor, substr(l.event_time, 1, 13) AS hour, COUNT(*) AS n,
+           MIN(l.event_time) AS first
+    FROM audit_log l
+    WHERE l.event_time >= :since AND l.event_time < :until AND {LOG_READ_WHERE}
+    GROUP BY l.actor, substr(l.event_time, 1, 13)
+    """
+)
+
+FIRST_SEEN = text("SELECT name, first_seen FROM actors WHERE name IN :names").bindparams(
+    bindparam("names", expanding=True)
+)
+
+# Reads by one actor in an interval (escalation): data reads plus reads of the log.
+READS_BETWEEN = text(
+    f"""
+    SELECT
+      (SELECT COUNT(*) FROM audit_log l
+       JOIN data_access da ON da.seq = l.seq
+       LEFT JOIN runs r ON r.run_id = da.run_id
+       JOIN actors a ON a.id = COALESCE(da.actor_id, r.actor_id)
+       WHERE l.event_time > :after AND l.event_time <= :until
+         AND a.name = :actor AND da.action = 'read') AS data_reads,
+      (SELECT COUNT(*) FROM audit_log l
+       WHERE l.event_time > :after AND l.event_time <= :until
+         AND l.actor = :actor AND {LOG_READ_WHERE}) AS log_reads
+    """
+)
+
+
+@dataclass
+class AccessProfile:
+    """Counts per actor, keyed by (hour "YYYY-MM-DDTHH", kind); `first` is each hour's first
+    access time per actor."""
+
+    counts: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
+    first: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def add(self, actor: str, hour: str, kind: str, n: int, first: str) -> None:
+        cells = self.counts.setdefault(actor, defaultdict(int))
+        cells[(hour, kind)] += n
+        firsts = self.first.setdefault(actor, {})
+        firsts[hour] = min(firsts.get(hour, first), first)
+
+    def actors(self) -> list[str]:
+        return sorted(self.counts)
+
+    def hourly(self, actor: str, kinds: Iterable[str] | None = None) -> dict[str, int]:
+        """Hour "YYYY-MM-DDTHH" -> accesses of the given kinds (all kinds when None)."""
+        wanted = None if kinds is None else frozenset(kinds)
+        found: dict[str, int] = defaultdict(int)
+        for (hour, kind), n in self.counts.get(actor, {}).items():
+            if wanted is None or kind in wanted:
+                found[hour] += n
+        return dict(found)
+
+    def daily(self, actor: str, kinds: Iterable[str] | None = None) -> dict[str, int]:
+        """Day "YYYY-MM-DD" -> accesses of the given kinds."""
+        found: dict[str, int] = defaultdict(int)
+        for hour, n in self.hourly(actor, kinds).items():
+            found[hour[:10]] += n
+        return dict(found)
+
+    def first_in(self, actor: str, prefix: str) -> str | None:
+        """The earliest access time of the actor in hours starting with `prefix`."""
+        firsts = self.first.get(actor, {})
+        times = [t for hour, t in firsts.items() if hour.startswith(prefix)]
+        return min(times) if times else None
+
+
+def load_profile(conn: Connection, since: str, until: str) -> AccessProfile:
+    """Every actor's accesses in [since, until), summed per hour and kind."""
+    profile = AccessProfile()
+    params = {"since": since, "until": until}
+    for row in conn.execute(DATA_ACCESS, params):
+        profile.add(row.actor, row.hour, row.kind, int(row.n), row.first)
+    for row in conn.execute(LOG_READS, params):
+        profile.add(row.actor, row.hour, "log_read", int(row.n), row.first)
+    return profile
+
+
+def first_seen(conn: Connection, actors: list[str]) -> dict[str, str]:
+    """When each actor was first seen by the store (its earliest event time it recorded)."""
+    if not actors:
+        return {}
+    return {row.name: row.first_seen for row in conn.execute(FIRST_SEEN, {"names": actors})}
+
+
+def reads_between(conn: Connection, actor: str, after: str, until: str) -> tuple[int, int]:
+    """(data reads, log reads) by `actor` in (after, until]."""
+    row = conn.execute(READS_BETWEEN, {"actor": actor, "after": after, "until": until}).one()
+    return int(row.data_reads), int(row.log_reads)
