@@ -27,21 +27,10 @@ def _of(drafts: list[Any], rule: str) -> list[Any]:
 
 
 def _first_model_live(history: History) -> None:
-    """m1 is trained, evaluated and deployed; then its data moves on and m2 is never deployed."""
-    h = history
-    h.write("ingest1", at(0), h.data("raw", "r1"))
-    h.step("clean1", "clean", at(1), inputs=[h.data("raw", "r1")], outputs=[h.data("clean", "c1")])
-    h.train("train1", at(2), [h.data("clean", "c1")], "m1")
-    h.evaluate("eval1", at(3), "m1", {"accuracy": 0.95})
-    h.deploy("deploy1", at(4), "m1")
-    h.write("ingest2", at(0, day=2), h.data("raw", "r2"), actor="bob")
-    h.step(
-        "clean2",
-        "clean",
-        at(1, day=2),
-        inputs=[h.data("raw", "r2")],
-        outputs=[h.data("clean", "c2")],
-    )
+    """m1 is trained, evaluated and deployed; then its data moves on (by bob's hand)."""
+    history.new_data(1)
+    history.release(1, {"accuracy": 0.95})
+    history.new_data(2, actor="bob")
 
 
 def test_new_versions_under_a_live_model(history: History) -> None:

@@ -132,31 +132,26 @@ class History:
         inputs = [self.model(version)]
         self.step(run, "deploy", time, actor=actor, inputs=inputs, mlaudit_deployment=facet)
 
+    def new_data(self, day: int, *, actor: str = "alice") -> None:
+        """Day `day`: raw version r<day> arrives and is cleaned into c<day>."""
+        raw, clean = self.data("raw", f"r{day}"), self.data("clean", f"c{day}")
+        self.write(f"ingest{day}", at(0, day=day), raw, actor=actor)
+        self.step(f"clean{day}", "clean", at(1, day=day), inputs=[raw], outputs=[clean])
+
+    def release(self, day: int, metrics: dict[str, float], **deployment: Any) -> None:
+        """Day `day`: m<day> is trained on c<day>, evaluated (passing), then deployed."""
+        version = f"m{day}"
+        self.train(f"train{day}", at(2, day=day), [self.data("clean", f"c{day}")], version)
+        self.evaluate(f"eval{day}", at(3, day=day), version, metrics)
+        self.deploy(f"deploy{day}", at(4, day=day), version, **deployment)
+
     def governed(self) -> None:
         """A well-governed history: data, training, a passing evaluation, then the deployment;
         a better second version replaces it the next day."""
-        self.write("ingest1", at(0), self.data("raw", "r1"))
-        self.step(
-            "clean1",
-            "clean",
-            at(1),
-            inputs=[self.data("raw", "r1")],
-            outputs=[self.data("clean", "c1")],
-        )
-        self.train("train1", at(2), [self.data("clean", "c1")], "m1")
-        self.evaluate("eval1", at(3), "m1", {"accuracy": 0.95, "log_loss": 0.20})
-        self.deploy("deploy1", at(4), "m1")
-        self.write("ingest2", at(0, day=2), self.data("raw", "r2"))
-        self.step(
-            "clean2",
-            "clean",
-            at(1, day=2),
-            inputs=[self.data("raw", "r2")],
-            outputs=[self.data("clean", "c2")],
-        )
-        self.train("train2", at(2, day=2), [self.data("clean", "c2")], "m2")
-        self.evaluate("eval2", at(3, day=2), "m2", {"accuracy": 0.96, "log_loss": 0.18})
-        self.deploy("deploy2", at(4, day=2), "m2", action="update", previous="m1")
+        self.new_data(1)
+        self.release(1, {"accuracy": 0.95, "log_loss": 0.20})
+        self.new_data(2)
+        self.release(2, {"accuracy": 0.96, "log_loss": 0.18}, action="update", previous="m1")
 
 
 def rules_of(drafts: list[Any]) -> list[tuple[str, str]]:
