@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 GENESIS_HASH = "0" * 64
+# One encoder for every header: json.dumps with options would build a new one per call.
+_HEADER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def entry_header(
@@ -26,8 +28,7 @@ def entry_bytes(header: dict[str, Any], payload: str) -> bytes:
 
     The payload is already canonical (RFC 8785) text, so it is hashed as stored, never re-encoded.
     """
-    head = json.dumps(header, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return head.encode() + b"\n" + payload.encode()
+    return (_HEADER.encode(header) + "\n" + payload).encode()
 
 
 def chain_hash(prev_hash: str, data: bytes) -> str:

@@ -63,17 +63,40 @@ def prepare_one(index: int, item: RawEvent, *, privacy: Pseudonymizer) -> Prepar
         return Rejected(index, violations)
     # After validation, so violations name the producer's fields. Pseudonyms are strings, so the
     # event stays valid under the built-in rules (a test holds this); custom rules are re-checked.
-    pseudonymized, identities = privacy.event(event)
+    identities: Identities = {}
+    pseudonymized, payload = _pseudonymized(event, privacy, identities)
     if pseudonymized is not event and privacy.rules.custom:
         violations = validate_event(pseudonymized)
         if violations:
             return Rejected(index, [_after_pseudonymizing(v) for v in violations])
     event = pseudonymized
-    try:
-        payload = canonical_text(event)
-    except (ValueError, TypeError) as exc:
-        return Rejected(index, [Violation("$", f"cannot be canonicalised (RFC 8785): {exc}")])
+    if payload is None:
+        try:
+            payload = canonical_text(event)
+        except (ValueError, TypeError) as exc:
+            return Rejected(index, [Violation("$", f"cannot be canonicalised (RFC 8785): {exc}")])
     return _prepared(index, event, payload, notes, identities)
+
+
+def _pseudonymized(
+    event: dict[str, Any], privacy: Pseudonymizer, identities: Identities
+) -> tuple[dict[str, Any], str | None]:
+    """The pseudonymized event and, when already known, its canonical text.
+
+    The canonical text is needed anyway, and an event whose text has no `@` has no email address
+    to scan for, so the text answers that for the price of a substring search. None: the text of
+    the returned event is still to be made (an email was replaced, or canonicalising failed and
+    is left to report its error).
+    """
+    fields = privacy.fields(event, identities)
+    try:
+        payload: str | None = canonical_text(fields)
+    except (ValueError, TypeError):
+        payload = None
+    if payload is not None and "@" not in payload:
+        return fields, payload
+    scanned = privacy.emails(fields, identities)
+    return scanned, (payload if scanned is fields else None)
 
 
 def _after_pseudonymizing(violation: Violation) -> Violation:

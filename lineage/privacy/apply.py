@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any
 
 from lineage.keys import SymmetricKey
-from lineage.privacy.paths import parse_path, rewrite
+from lineage.privacy.paths import Step, parse_path, rewrite
 from lineage.privacy.pseudonyms import is_pseudonym, pseudonym_for
 from lineage.privacy.rules import FieldRule, RuleSet
 
@@ -49,12 +49,21 @@ class Pseudonymizer:
 
     def event(self, event: dict[str, Any]) -> tuple[dict[str, Any], Identities]:
         seen: Identities = {}
+        return self.emails(self.fields(event, seen), seen), seen
+
+    def fields(self, event: dict[str, Any], seen: Identities) -> dict[str, Any]:
+        """`event` with the rules' fields pseudonymized (identities recorded in `seen`)."""
         for rule in self.rules.fields:
-            event = rewrite(event, rule.steps, partial(self._field, rule, seen))
+            if _reaches(event, rule.steps):
+                event = rewrite(event, rule.steps, partial(self._field, rule, seen))
+        return event
+
+    def emails(self, event: dict[str, Any], seen: Identities) -> dict[str, Any]:
+        """`event` with email addresses in facet strings pseudonymized, if the rules scan."""
         if self.rules.scan_emails and _may_hold_email(event):
             for scope in FACET_SCOPES:
                 event = rewrite(event, scope, lambda c, k: self._scan(c[k], seen))
-        return event, seen
+        return event
 
     def identity(self, value: str, seen: Identities) -> str:
         """The pseudonym of one identity (recorded in `seen`); pseudonyms and blanks unchanged."""
@@ -91,6 +100,19 @@ class Pseudonymizer:
             items = [self._scan(v, seen) for v in node]
             return node if all(a is b for a, b in zip(items, node, strict=True)) else items
         return node
+
+
+def _reaches(event: dict[str, Any], steps: tuple[Step, ...]) -> bool:
+    """Whether the named members leading to a rule's first wildcard exist: most rules name
+    facets an event does not carry, and this answers that without building the rewrite."""
+    node: Any = event
+    for step in steps:
+        if step.name is None:
+            return True
+        if not isinstance(node, dict) or step.name not in node:
+            return False
+        node = node[step.name]
+    return True
 
 
 def _may_hold_email(event: dict[str, Any]) -> bool:

@@ -9,16 +9,18 @@ with one statement per table. The result is the same as projecting the events on
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
-from lineage.append import NewEntry
 from lineage.projection.load import load_state
 from lineage.projection.plan import plan_event
 from lineage.projection.projector import apply_event
 from lineage.projection.sql import Sql
 from lineage.projection.write import write_state
+
+if TYPE_CHECKING:  # the appender itself writes through this package's Sql
+    from lineage.append import NewEntry
 
 Item = tuple[int, dict[str, Any], str]  # seq, event, event time (store format)
 

@@ -58,4 +58,8 @@ def format_checker() -> FormatChecker:
 
 
 def is_uuid(value: object) -> bool:
+    # The canonical form (nearly every run id) is decided by a regex; only other spellings take
+    # jsonschema's UUID() parse, which is what decides them.
+    if isinstance(value, str) and CANONICAL_UUID.match(value) is not None:
+        return True
     return format_checker().conforms(value, "uuid")

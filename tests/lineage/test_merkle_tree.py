@@ -15,7 +15,7 @@ from sqlalchemy import Engine, event, func, insert, select
 from tamper import drop_guards
 from tamper_tree import cut_log_tail, cut_tree_tail, drop_tree_guards
 
-from lineage.append import _log_row
+from lineage.append import LOG_COLUMNS, _log_row
 from lineage.chain import GENESIS_HASH
 from lineage.db import MIGRATIONS, create_store_engine, migrate
 from lineage.errors import IntegrityError
@@ -108,7 +108,8 @@ def test_old_store_gets_its_tree_from_the_migration(sqlite_url: str, kit) -> Non
     prepared, _ = prepare_batch(ml_history(kit), privacy=AuditStore(engine).pseudonymizer)
     rows, prev = [], GENESIS_HASH
     for seq, item in enumerate(prepared, start=1):
-        row, _ = _log_row(item, seq, prev, None, "2026-01-01T00:00:00.000000Z")
+        values, _ = _log_row(item, seq, prev, None, "2026-01-01T00:00:00.000000Z")
+        row = dict(zip(LOG_COLUMNS, values, strict=True))
         rows.append(row)
         prev = row["entry_hash"]
     with engine.begin() as conn:
