@@ -9,7 +9,15 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from lineage.authz import READ_EVENTS, READ_LINEAGE, READ_PERSONAL, VERIFY, Principal, is_allowed
+from lineage.authz import (
+    READ_EVENTS,
+    READ_FINDINGS,
+    READ_LINEAGE,
+    READ_PERSONAL,
+    VERIFY,
+    Principal,
+    is_allowed,
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,7 @@ PAGES = (
         "Audit",
         (READ_LINEAGE, READ_EVENTS, READ_PERSONAL, VERIFY),
     ),
+    PageSpec("app_pages/findings.py", "Findings", ":material/report:", "Review", (READ_FINDINGS,)),
 )
 SIGN_IN = PageSpec("app_pages/sign_in.py", "Sign in", ":material/login:", "", ())
 NO_ACCESS = PageSpec("app_pages/no_access.py", "No access", ":material/block:", "", ())

@@ -14,6 +14,7 @@ from ui_seed import DEPLOYED_VERSION
 
 LINEAGE = ["overview", "trace", "impact", "history", "timeline"]
 AUDIT = ["activity", "audit_log", "evidence"]
+REVIEW = ["findings"]
 TITLES = {
     "overview": "Overview",
     "trace": "Trace",
@@ -23,8 +24,14 @@ TITLES = {
     "activity": "User activity",
     "audit_log": "Audit log",
     "evidence": "Evidence pack",
+    "findings": "Findings",
 }
-ALLOWED = {"ada": LINEAGE + AUDIT, "aud": LINEAGE + AUDIT, "eng": LINEAGE, "vic": LINEAGE}
+ALLOWED = {
+    "ada": LINEAGE + AUDIT + REVIEW,
+    "aud": LINEAGE + AUDIT + REVIEW,
+    "eng": LINEAGE,
+    "vic": LINEAGE,
+}
 
 
 def visit(at: AppTest, page: str) -> AppTest:
@@ -105,6 +112,21 @@ def check_evidence(at: AppTest, name: str) -> None:
     ]
 
 
+def check_findings(at: AppTest, name: str) -> None:
+    labels = [m.label for m in at.metric]
+    assert labels == [
+        "Critical",
+        "High",
+        "Medium",
+        "Low",
+        "Info",
+        "Open",
+        "Acknowledged",
+        "Resolved",
+    ]
+    assert at.dataframe or any("No finding matches" in i.value for i in at.info)
+
+
 CHECKS = {
     "overview": check_overview,
     "trace": check_trace,
@@ -114,6 +136,7 @@ CHECKS = {
     "activity": check_activity,
     "audit_log": check_audit_log,
     "evidence": check_evidence,
+    "findings": check_findings,
 }
 
 

@@ -1,0 +1,113 @@
+"""Findings on screen: the counts, the list, one finding in full, and its triage controls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from lineage.authz import TRIAGE_FINDINGS, Principal, is_allowed
+from lineage.findings import SEVERITIES, STATUSES, FindingCounts, FindingError, change_status
+from ui import data
+from ui.components.format import frame, when, who
+
+NOTE = "findings_note"
+OUTCOME = "findings_outcome"  # what the last triage click did, shown once on the next run
+LIST_COLUMNS = ["id", "severity", "status", "kind", "rule", "subject", "title", "last", "seen"]
+
+
+def counts_panel(counts: FindingCounts) -> None:
+    st.markdown("**Unresolved, by severity**")
+    for column, severity in zip(st.columns(len(SEVERITIES)), SEVERITIES, strict=True):
+        column.metric(severity.capitalize(), counts.severity[severity])
+    st.markdown("**All findings, by status**")
+    for column, status in zip(st.columns(len(STATUSES)), STATUSES, strict=True):
+        column.metric(status.capitalize(), counts.status[status])
+
+
+def findings_table(rows: list[dict[str, Any]]) -> None:
+    for r in rows:
+        r.update(last=when(r["last_seen"]), seen=r["occurrences"])
+    st.dataframe(
+        frame(rows, LIST_COLUMNS),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "id": st.column_config.NumberColumn(format="%d"),
+            "title": st.column_config.TextColumn(width="large"),
+            "last": st.column_config.TextColumn("last seen"),
+            "seen": st.column_config.NumberColumn("times seen", format="%d"),
+        },
+    )
+
+
+def finding_panel(finding: dict[str, Any], history: list[dict[str, Any]]) -> None:
+    """Title, why it fired, its evidence, and every status change as the log records it."""
+    st.subheader(f"#{finding['id']} · {finding['title']}")
+    st.caption(
+        f"{finding['severity']} · {finding['kind']} · rule `{finding['rule']}` · subject "
+        f"`{finding['subject']}` · seen {finding['occurrences']} time(s), first "
+        f"{when(finding['first_seen'])}, last {when(finding['last_seen'])} UTC "
+        f"(review {finding['last_review']})"
+    )
+    status = f"**{finding['status']}** since {when(finding['status_changed_at'])} UTC"
+    st.markdown(f"Status: {status} by {who(finding['status_by'])}")
+    if finding["resolution_note"]:
+        st.markdown(f"Resolution note: {finding['resolution_note']}")
+    st.markdown(finding["explanation"])
+    st.markdown("**Evidence**")
+    st.json(finding["evidence"], expanded=2)
+    st.markdown("**Status history** (from the audit log)")
+    for h in history:
+        h.update(time=when(h["at"]), by=who(h["actor"]), change=h["action"])
+    st.dataframe(
+        frame(history, ["seq", "time", "change", "by", "note"]),
+        hide_index=True,
+        width="stretch",
+        column_config={"seq": st.column_config.NumberColumn(format="%d")},
+    )
+
+
+def triage_controls(principal: Principal, finding: dict[str, Any]) -> None:
+    """Acknowledge or resolve (a note is required to resolve); each click is an audit event."""
+    if not is_allowed(principal, TRIAGE_FINDINGS):
+        st.caption("Your role may read findings but not triage them.")
+        return
+    if finding["status"] == "resolved":
+        st.caption("Resolved. A review that finds it again reopens it.")
+        return
+    st.text_area("Note", key=NOTE, placeholder="why: required to resolve")
+    ack, resolve = st.columns(2)
+    ack.button(
+        "Acknowledge",
+        icon=":material/visibility:",
+        disabled=finding["status"] != "open",
+        on_click=_triage,
+        args=(principal, finding["id"], "acknowledged"),
+    )
+    resolve.button(
+        "Resolve",
+        icon=":material/task_alt:",
+        on_click=_triage,
+        args=(principal, finding["id"], "resolved"),
+    )
+
+
+def _triage(principal: Principal, finding_id: int, status: str) -> None:
+    """Runs before the page does (a button callback), so the page shows the changed finding."""
+    note = st.session_state.get(NOTE)
+    try:
+        change_status(data.store(), principal, finding_id, status, note)
+    except FindingError as exc:
+        st.session_state[OUTCOME] = ("error", str(exc))
+        return
+    st.session_state[OUTCOME] = ("success", f"Finding {finding_id} is now {status}.")
+    st.session_state[NOTE] = ""
+
+
+def triage_outcome() -> None:
+    kind, message = st.session_state.pop(OUTCOME, (None, None))
+    if kind == "error":
+        st.error(message)
+    elif kind == "success":
+        st.success(message, icon=":material/check:")
