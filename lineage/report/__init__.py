@@ -9,6 +9,7 @@ from lineage.report.html import ReportFileError, envelope_from_html, render_html
 from lineage.report.issue import (
     IssuedReport,
     default_period,
+    envelope_json,
     issue_report,
     list_reports,
     load_report,
@@ -27,6 +28,7 @@ __all__ = [
     "build_report",
     "default_period",
     "envelope_from_html",
+    "envelope_json",
     "issue_report",
     "list_reports",
     "load_report",
