@@ -17,8 +17,16 @@ def demo_command(
         bool, typer.Option("--reset", help="Delete the audit home first (store, instance, files).")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the trace as JSON.")] = False,
+    plain: Annotated[
+        bool,
+        typer.Option(
+            "--plain",
+            help="Only the scenario: no accounts, routine history, staged incidents or reviews.",
+        ),
+    ] = False,
 ) -> None:
-    """Run the example ML pipelines as several users, capture them, and trace the deployed model."""
+    """Run the example ML pipelines as several users, capture them, and trace the deployed model;
+    then stage incidents and run the reviews that find them (see docs/REVIEWS.md)."""
     import warnings
 
     from dagster import BetaWarning
@@ -32,7 +40,7 @@ def demo_command(
     settings = Settings.from_env()
     if reset and settings.home.exists():
         shutil.rmtree(settings.home)
-    run_demo(settings, as_json=as_json)
+    run_demo(settings, as_json=as_json, staged=not plain)
 
 
 def up_command(

@@ -9,6 +9,7 @@ from dagster import Definitions
 
 from audit_pipelines.capture.sensor import capture_sensor
 from audit_pipelines.ml import ml_asset_checks, ml_assets, ml_jobs
+from audit_pipelines.ml.export import export_project, project_export
 from audit_pipelines.resources import pipeline_resources
 from audit_pipelines.review.jobs import review_jobs, review_schedules
 from audit_pipelines.review.report import (
@@ -22,9 +23,9 @@ def build_definitions(home: Path | None = None, store_url: str | None = None) ->
     """The definitions with files under `home` and the audit store at `store_url` (defaults:
     see `pipeline_resources`)."""
     return Definitions(
-        assets=[*ml_assets, compliance_report],
+        assets=[*ml_assets, project_export, compliance_report],
         asset_checks=ml_asset_checks,
-        jobs=[*ml_jobs, *review_jobs, compliance_report_job],
+        jobs=[*ml_jobs, export_project, *review_jobs, compliance_report_job],
         schedules=[*review_schedules, compliance_report_schedule],
         sensors=[capture_sensor],
         resources=pipeline_resources(home, store_url),

@@ -7,8 +7,9 @@
 - `completeness.capture_lag`: events the capture has not reached yet that are older than
   `lag_minutes`: the sensor is stalled or off. Younger ones are simply in flight.
 
-How far the capture got on each stream is the sensor's cursor, or, where the store shows more
-(captures run in process, e.g. `mlaudit run`), the newest storage id stored for that stream.
+How far the capture got on each stream (run status type, asset event kind) is the sensor's
+cursor, or, where the store shows more (captures run in process, e.g. `mlaudit run`), the newest
+storage id stored for that stream: the capture emits each stream in storage-id order.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from dagster import AssetKey, DagsterInstance
+from dagster import DagsterInstance
 from dagster._core.definitions.run_request import InstigatorType
 
 from audit_pipelines.capture.cursor import CaptureCursor
 from audit_pipelines.capture.sensor import SENSOR_NAME
 from audit_pipelines.review.dagster_items import (
+    CHECK_EVENT,
     Item,
     captured_items,
     dagster_items,
@@ -92,12 +94,23 @@ def sensor_cursor(instance: DagsterInstance) -> CaptureCursor:
 
 def capture_positions(cursor: CaptureCursor, stored: Iterable[Item]) -> dict[str, int]:
     """Per stream, the storage id up to which the capture has passed every event."""
-    positions = {_user_stream(stream): at for stream, at in cursor.after.items()}
+    positions: dict[str, int] = {}
+    for name, at in cursor.after.items():
+        stream = cursor_stream(name)
+        positions[stream] = max(positions.get(stream, -1), at)
     for item in stored:
-        if item.event_type != "ASSET_CHECK_EVALUATION":
-            stream = _user_stream(item.stream)
-            positions[stream] = max(positions.get(stream, -1), item.storage_id)
+        if item.event_type != CHECK_EVENT:
+            positions[item.stream] = max(positions.get(item.stream, -1), item.storage_id)
     return positions
+
+
+def cursor_stream(name: str) -> str:
+    """The sensor cursor's stream names as streams here: `run:<type>` stays; an asset stream
+    (`asset:<kind>`, or `<kind>:<asset key>` in version 1 cursors) becomes its kind."""
+    if name.startswith("run:"):
+        return name
+    prefix, _, rest = name.partition(":")
+    return rest if prefix == "asset" else prefix
 
 
 def split_uncaptured(
@@ -109,7 +122,7 @@ def split_uncaptured(
     for item in items:
         if item.identity in captured:
             continue
-        passed = item.position <= positions.get(_user_stream(item.stream), -1)
+        passed = item.position <= positions.get(item.stream, -1)
         (missing if passed else pending).append(item)
     return missing, pending
 
@@ -221,12 +234,3 @@ def _named(items: list[Item], most: int = 8) -> str:
     ]
     more = f" and {len(items) - most} more" if len(items) > most else ""
     return ", ".join(named) + more
-
-
-def _user_stream(stream: str) -> str:
-    """The sensor names asset streams by the key's JSON form; captured facets carry the user
-    string. Both become `<kind>:<user string>` here."""
-    kind, _, rest = stream.partition(":")
-    if kind in ("materialization", "observation") and rest.startswith("["):
-        return f"{kind}:{AssetKey.from_db_string(rest).to_user_string()}"
-    return stream

@@ -1,7 +1,9 @@
 """What the completeness review compares: Dagster's events in a window, and the ones the capture
 stored, both reduced to the identity the capture writes into `mlaudit_dagster`:
-(event type, Dagster run id, storage id). Streams are named as the capture sensor reads them, so
-the sensor's cursor says which events it has already passed."""
+(event type, Dagster run id, storage id). Streams are the capture's order of work: one per run
+status type and one per asset event kind (`materialization`, `observation`); the capture emits
+each in storage-id order, so the newest captured storage id of a stream says which events it
+has passed."""
 
 from __future__ import annotations
 
@@ -22,11 +24,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from audit_pipelines.capture.building import PRODUCER
-from audit_pipelines.capture.cursor import asset_stream, run_stream
-from audit_pipelines.capture.runs import TERMINAL_RUN_EVENTS
-from audit_pipelines.capture.sensor import PAGE_SIZE, RUN_STATUS_TYPES
+from audit_pipelines.capture.runs import RUN_STATUS_EVENTS, TERMINAL_RUN_EVENTS
 from lineage.timeutil import to_store_time
 
+PAGE_SIZE = 500
+RUN_STATUS_TYPES = tuple(RUN_STATUS_EVENTS)
 CHECK_EVENT = DagsterEventType.ASSET_CHECK_EVALUATION.name
 ASSET_EVENTS = {
     DagsterEventType.ASSET_MATERIALIZATION.name: "materialization",
@@ -44,8 +46,9 @@ Identity = tuple[str, str, int]  # (event type name, Dagster run id, storage id)
 
 @dataclass(frozen=True)
 class Item:
-    """One Dagster event (or its captured audit event). `stream` is the capture stream that
-    carries it; a check evaluation travels with its run's end, `stream` is that run status's."""
+    """One Dagster event (or its captured audit event). `stream`: `run:<status type>` or the
+    asset event kind; a check evaluation travels with its run's end, so it is that run status's
+    stream, passed at the run end's storage id."""
 
     event_type: str
     run_id: str
@@ -63,6 +66,10 @@ class Item:
     @property
     def position(self) -> int:
         return self.storage_id if self.passed_at is None else self.passed_at
+
+
+def run_stream(event_type_name: str) -> str:
+    return f"run:{event_type_name}"
 
 
 def store_time(timestamp: float) -> str:
@@ -87,8 +94,7 @@ def dagster_items(instance: DagsterInstance, since_ts: float | None, until_ts: f
                 else DagsterEventType.ASSET_MATERIALIZATION
             ).name
             items.extend(
-                _item(record, event_type, asset_stream(kind, key), key.to_user_string())
-                for record in _pages(fetch)
+                _item(record, event_type, kind, key.to_user_string()) for record in _pages(fetch)
             )
     return items
 
@@ -132,12 +138,8 @@ def _captured(facet: dict, event_time: str, seq: int) -> Item:
     event_type = str(facet.get("eventType"))
     run_id = str(facet.get("runId") or "")
     asset_key = facet.get("assetKey")
-    if event_type in ASSET_EVENTS and asset_key:
-        stream = asset_stream(ASSET_EVENTS[event_type], AssetKey.from_user_string(asset_key))
-    else:
-        # Check evaluations are captured with their run's end; which end is not recorded here,
-        # and the comparison never needs it (they are matched by identity, not by position).
-        stream = run_stream(event_type)
+    # A check evaluation's stream says nothing of its run's end: checks are matched by identity.
+    stream = ASSET_EVENTS.get(event_type) or run_stream(event_type)
     return Item(event_type, run_id, facet["storageId"], stream, event_time, asset_key, seq)
 
 

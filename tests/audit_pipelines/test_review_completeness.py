@@ -15,8 +15,7 @@ from conftest_capture import (  # noqa: F401 - fixtures are used by name
 )
 from dagster import DagsterInstance
 
-from audit_pipelines.capture.cursor import CaptureCursor
-from audit_pipelines.capture.sensor import capture_until_idle, read_batch
+from audit_pipelines.capture.sensor import capture_until_idle
 from audit_pipelines.review.completeness import completeness_review, lag_minutes
 from lineage.findings.draft import FindingDraft
 from lineage.review.config import ReviewConfigError
@@ -48,14 +47,14 @@ def test_fully_captured_history_raises_nothing(instance, audit_store) -> None:
     assert review(instance, audit_store, later=timedelta(hours=2)) == []
 
 
-def test_events_the_capture_skipped_are_named(instance, audit_store) -> None:
+def test_events_the_capture_skipped_are_named(instance, audit_store, tmp_path) -> None:
     skipped = burst_job(4).execute_in_process(instance=instance).run_id
-    # Someone moves the sensor's cursor past the first run (as `dagster sensor cursor --set`).
-    forward = CaptureCursor()
-    for item in read_batch(instance, CaptureCursor(), 10_000):
-        forward.advance(item.stream, item.record.storage_id)
+    # Someone sets the sensor's cursor past the first run (as `dagster sensor cursor --set`
+    # does): here, the cursor a capture into another store reached.
+    elsewhere = AuditStore.open(f"sqlite:///{tmp_path / 'elsewhere.db'}")
+    forward, _ = capture_until_idle(instance, None, elsewhere)
     kept = burst_job(2).execute_in_process(instance=instance).run_id
-    capture_until_idle(instance, None, audit_store, cursor=forward.serialize())
+    capture_until_idle(instance, None, audit_store, cursor=forward)
     findings = review(instance, audit_store)
     assert rules(findings) == ["completeness.missing_in_log"]
     gap = findings[0]
