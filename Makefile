@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 export MLAUDIT_HOME ?= $(CURDIR)/.mlaudit
 export DAGSTER_HOME ?= $(MLAUDIT_HOME)/dagster
 
-.PHONY: setup system-deps demo test lint clean
+.PHONY: setup system-deps demo test lint clean bench
 
 setup: $(STAMP)
 
@@ -37,6 +37,13 @@ endif
 test: setup system-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest -n 2 --dist loadfile
+
+# The benchmark suite (bench/README.md): BENCH_SIZE=small (10k events), medium (100k), full (1M);
+# BENCH_DB=sqlite|postgres|all. Results in bench/results/, the table in bench/README.md.
+BENCH_SIZE ?= small
+BENCH_DB ?= all
+bench: setup
+	$(PY) bench/run.py --size $(BENCH_SIZE) --db $(BENCH_DB)
 
 lint: setup
 	$(VENV)/bin/ruff check .

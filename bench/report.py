@@ -1,0 +1,137 @@
+"""The results table in bench/README.md, rebuilt from every file in bench/results/.
+
+Only the part between the two markers is replaced; the rest of the README is prose. Files of the
+same JSON format written by other scripts (capture, app, peer) appear in the same table.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bench.common import RESULTS
+
+README = Path(__file__).resolve().parent / "README.md"
+START = "<!-- results:start -->"
+END = "<!-- results:end -->"
+ORDER = ("ingest", "http", "queries", "integrity", "storage", "capture", "app", "peer")
+SIZE_ORDER = ("small", "medium", "full")
+
+
+def load_results(folder: Path = RESULTS) -> list[dict[str, Any]]:
+    documents = []
+    for path in sorted(folder.glob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if "figures" in document:
+            documents.append(document)
+    return sorted(documents, key=_order)
+
+
+def _order(document: dict[str, Any]) -> tuple[int, int, str]:
+    name, size = document.get("benchmark", ""), document.get("size", "")
+    rank = ORDER.index(name) if name in ORDER else len(ORDER)
+    sized = SIZE_ORDER.index(size) if size in SIZE_ORDER else len(SIZE_ORDER)
+    return sized, rank, str(document.get("database", ""))
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and abs(value) < 10:
+        return f"{value:.3g}"
+    return f"{value:,.0f}"
+
+
+def _met(figure: dict[str, Any]) -> str:
+    met = figure.get("met")
+    return "" if met is None else ("yes" if met else "**no**")
+
+
+def _target(figure: dict[str, Any]) -> str:
+    if figure.get("target") is None:
+        return ""
+    op = "≥" if figure.get("op") == ">=" else "≤"
+    return f"{op} {_number(figure['target'])}"
+
+
+def table(documents: list[dict[str, Any]]) -> str:
+    lines = [
+        "| Size | Benchmark | Database | Figure | Value | Unit | Target | Met | Median of | Date |",
+        "|---|---|---|---|---:|---|---|---|---:|---|",
+    ]
+    for document in documents:
+        for figure in document["figures"]:
+            cells = [
+                document.get("size", ""),
+                document.get("benchmark", ""),
+                document.get("database", ""),
+                figure["name"],
+                _number(figure.get("value")),
+                figure.get("unit", ""),
+                _target(figure),
+                _met(figure),
+                str(len(figure.get("runs") or [])),
+                str(document.get("started_at", ""))[:16].replace("T", " "),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def notes(documents: list[dict[str, Any]]) -> str:
+    lines = []
+    for document in documents:
+        for figure in document["figures"]:
+            if figure.get("note"):
+                label = f"{document['size']} {document['benchmark']} {document['database']}"
+                lines.append(f"- {label}, {figure['name']}: {figure['note']}")
+    return "\n".join(dict.fromkeys(lines))
+
+
+def machines(documents: list[dict[str, Any]]) -> str:
+    seen: dict[str, list[str]] = {}
+    for document in documents:
+        m = document.get("machine") or {}
+        described = (
+            f"{m.get('cpu')}, {m.get('cores')} cores, {m.get('ram_gb')} GB RAM, {m.get('os')}, "
+            f"Python {m.get('python')}, SQLite {m.get('sqlite')}, PostgreSQL {m.get('postgresql')}"
+        )
+        load = m.get("load_average")
+        label = f"{document.get('size')} {document.get('benchmark')} {document.get('database')}"
+        seen.setdefault(described, []).append(f"{label} (load {load})" if load else label)
+    return "\n".join(f"- {d}: {', '.join(runs)}" for d, runs in seen.items())
+
+
+def durations(folder: Path = RESULTS) -> str:
+    lines = ["| Size | Databases | Started | Duration |", "|---|---|---|---:|"]
+    for path in sorted(folder.glob("run-*.json")):
+        run = json.loads(path.read_text(encoding="utf-8"))
+        minutes = run["duration_s"] / 60
+        lines.append(
+            f"| {run['size']} | {', '.join(run['databases'])} | {run['started_at'][:16]} "
+            f"| {minutes:.1f} min |"
+        )
+    return "\n".join(lines)
+
+
+def render(folder: Path = RESULTS) -> str:
+    documents = load_results(folder)
+    if not documents:
+        return "No results yet: run `make bench`."
+    return "\n\n".join(
+        [
+            table(documents),
+            "Runs of `make bench` (whole runner, all databases):\n\n" + durations(folder),
+            "Machines (load average when the result was written):\n\n" + machines(documents),
+            "Notes:\n\n" + notes(documents),
+        ]
+    )
+
+
+def update_readme(readme: Path = README, folder: Path = RESULTS) -> None:
+    text = readme.read_text(encoding="utf-8") if readme.exists() else f"{START}\n{END}\n"
+    if START not in text or END not in text:
+        raise ValueError(f"{readme} lacks the markers {START} and {END}")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    readme.write_text(f"{head}{START}\n{render(folder)}\n{END}{tail}", encoding="utf-8")

@@ -1,0 +1,155 @@
+"""Run the benchmark suite; write bench/results/*.json and the table in bench/README.md.
+
+    .venv/bin/python bench/run.py --size small --db all        # what `make bench` runs
+    .venv/bin/python bench/run.py --size full --db postgres --only queries
+
+Sizes: small = 10k events, medium = 100k, full = 1M. One load per database serves the ingest,
+storage, query and integrity figures (the last ingest repeat's store is kept), so the full size
+ingests its million events once per database. The capture, app and peer scripts of the same
+folder run afterwards when present, each writing its own results in the same format.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import DATABASES, RESULTS, Figure, Result
+from bench.http_ingest import http_figures
+from bench.ingest import measured_load
+from bench.integrity import integrity_figures
+from bench.queries import query_figures
+from bench.report import update_readme
+from bench.storage import storage_figures
+
+HERE = Path(__file__).resolve().parent
+LOADED = ("ingest", "storage", "queries", "integrity")
+OWN = (*LOADED, "http")
+SCRIPTS = {"capture": "capture_burst.py", "app": "app_trace.py", "peer": "peer_mlflow.py"}
+
+
+@dataclass(frozen=True)
+class Plan:
+    events: int
+    ingest_repeats: int
+    http_events: int
+    query_samples: int
+    repeats: int = 3
+
+
+PLANS = {
+    "small": Plan(10_000, 3, 1_000, 50),
+    "medium": Plan(100_000, 3, 3_000, 100),
+    "full": Plan(1_000_000, 1, 5_000, 200),
+}
+
+
+def run_database(database: str, size: str, plan: Plan, only: set[str]) -> None:
+    if only & set(LOADED):
+        try:
+            _loaded_figures(database, size, plan, only)
+        except Exception:
+            traceback.print_exc()
+            print(f"[bench] loading {database} FAILED; continuing", flush=True)
+    if "http" in only:
+        http = lambda: http_figures(database, plan.http_events, plan.repeats)  # noqa: E731
+        _guarded("http", database, size, http)
+
+
+def _loaded_figures(database: str, size: str, plan: Plan, only: set[str]) -> None:
+    repeats = plan.ingest_repeats if "ingest" in only else 1
+    started = time.time()
+    with measured_load(database, plan.events, repeats) as (ingest, loaded):
+        engine = loaded.store.engine
+        if "ingest" in only:
+            _save("ingest", database, size, ingest, started)
+        steps = {
+            "storage": lambda: storage_figures(engine, loaded.events, loaded.json_bytes),
+            "queries": lambda: query_figures(
+                engine, loaded.targets, samples=plan.query_samples, repeats=plan.repeats
+            ),
+            "integrity": lambda: integrity_figures(engine, loaded.events, repeats=plan.repeats),
+        }
+        for name, step in steps.items():
+            if name in only:
+                _guarded(name, database, size, step)
+
+
+def _guarded(name: str, database: str, size: str, step: Callable[[], list[Figure]]) -> None:
+    """One benchmark's figures; a failure is reported and the others still run."""
+    started = time.time()
+    print(f"[bench] {name} on {database} ({size})", flush=True)
+    try:
+        figures = step()
+    except Exception:
+        traceback.print_exc()
+        print(f"[bench] {name} on {database} FAILED; continuing", flush=True)
+        return
+    _save(name, database, size, figures, started)
+
+
+def _save(name: str, database: str, size: str, figures: list[Figure], started: float) -> None:
+    result = Result(name, size, database)
+    result.started = started
+    result.add(*figures)
+    path = result.save()
+    for f in figures:
+        met = "" if f.met is None else ("  met" if f.met else "  NOT MET")
+        print(f"  {f.name}: {f.value:,.2f} {f.unit}{met}", flush=True)
+    print(f"[bench] wrote {path.relative_to(HERE.parent)}", flush=True)
+
+
+def run_scripts(size: str, only: set[str]) -> None:
+    for name, script in SCRIPTS.items():
+        path = HERE / script
+        if name not in only or not path.exists():
+            continue
+        print(f"[bench] {name}: {path.name} --size {size}", flush=True)
+        finished = subprocess.run([sys.executable, str(path), "--size", size], check=False)
+        if finished.returncode != 0:
+            print(f"[bench] {path.name} exited with {finished.returncode}; continuing", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(PLANS), default="small")
+    parser.add_argument("--db", choices=[*DATABASES, "all"], default="all")
+    names = [*OWN, *SCRIPTS]
+    parser.add_argument("--only", choices=names, action="append", help="repeatable")
+    args = parser.parse_args(argv)
+    only = set(args.only or names)
+    databases = list(DATABASES) if args.db == "all" else [args.db]
+    started = time.time()
+    for database in databases:
+        run_database(database, args.size, PLANS[args.size], only)
+    run_scripts(args.size, only)
+    _record_run(args.size, databases, sorted(only), started)
+    update_readme()
+    print(f"[bench] done in {(time.time() - started) / 60:.1f} min; table in bench/README.md")
+
+
+def _record_run(size: str, databases: list[str], only: list[str], started: float) -> None:
+    if set(only) != {*OWN, *SCRIPTS}:
+        return  # a partial run's duration says nothing about `make bench`
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    record = {
+        "size": size,
+        "databases": databases,
+        "started_at": datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
+        "duration_s": round(time.time() - started, 1),
+    }
+    (RESULTS / f"run-{size}.json").write_text(json.dumps(record, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

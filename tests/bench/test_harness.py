@@ -1,0 +1,80 @@
+"""The benchmark harness: figures and medians, result files, the README table, the runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import report
+from bench.common import Result, figure, fresh_database, percentile
+from bench.ingest import measured_load
+from bench.raw_insert import raw_insert_seconds
+from bench.storage import bytes_on_disk
+
+
+def test_figure_is_the_median_and_knows_if_it_met_its_target() -> None:
+    fast = figure("ingest", [30.0, 10.0, 20.0], "events/s", (">=", 15))
+    slow = figure("p95", [120.0, 80.0, 150.0], "ms", ("<=", 100))
+    assert (fast.value, fast.met) == (20.0, True)
+    assert (slow.value, slow.met) == (120.0, False)
+    assert figure("ratio", [0.5], "ratio").met is None
+
+
+def test_figure_refuses_no_runs_and_unknown_ops() -> None:
+    with pytest.raises(ValueError, match="no runs"):
+        figure("empty", [], "ms")
+    with pytest.raises(ValueError, match="op"):
+        figure("odd", [1.0], "ms", ("<", 2))
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 201)]
+    assert percentile(values, 0.95) == 190.0
+    assert percentile(values, 0.5) == 100.0
+    with pytest.raises(ValueError):
+        percentile([], 0.5)
+
+
+def test_result_file_and_readme_table(tmp_path: Path) -> None:
+    result = Result("queries", "small", "sqlite")
+    result.add(figure("trace p95", [12.0, 15.0, 11.0], "ms", ("<=", 100), "50 targets"))
+    path = result.save(tmp_path)
+    document = json.loads(path.read_text())
+    assert path.name == "queries-sqlite-small.json"
+    assert set(document) == {
+        "benchmark", "size", "database", "machine", "started_at", "duration_s", "figures"
+    }  # fmt: skip
+    assert document["figures"][0]["met"] is True
+    assert document["machine"]["cores"] >= 1
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Bench\n\n{report.START}\nold\n{report.END}\n\nafter\n")
+    report.update_readme(readme, tmp_path)
+    text = readme.read_text()
+    assert "old" not in text and text.endswith("after\n")
+    assert "| small | queries | sqlite | trace p95 | 12 | ms | ≤ 100 | yes | 3 |" in text
+
+
+def test_readme_without_markers_is_refused(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("no markers")
+    with pytest.raises(ValueError, match="markers"):
+        report.update_readme(readme, tmp_path)
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_load_keeps_the_last_store_and_measures_it(database: str, pg_reachable: None) -> None:
+    with measured_load(database, 1200, 2) as (figures, loaded):
+        assert loaded.store.count_entries() == 1200
+        assert [f.name for f in figures][:2] == ["ingest batch", "raw insert of the same rows"]
+        assert all(len(f.runs) == 2 and f.value > 0 for f in figures)
+        assert bytes_on_disk(loaded.store.engine) > loaded.json_bytes > 0
+        assert raw_insert_seconds(loaded.store.engine, 1, 1200) > 0
+        with pytest.raises(ValueError, match="empty range"):
+            raw_insert_seconds(loaded.store.engine, 5, 4)
+
+
+def test_unknown_database_is_named() -> None:
+    with pytest.raises(ValueError, match="mysql"), fresh_database("mysql"):
+        pass
