@@ -1,7 +1,8 @@
 """Approvals to train on a dataset holding personal data: `dataset.approve` user actions.
 
 An approval is an audit event like any other (recorded through record_user_action, so it is
-chained, provable and pseudonymized); it is read back from the log, never from a side table.
+chained, provable and pseudonymized); it is read back from the log's run projection, never from
+a side table.
 """
 
 from __future__ import annotations
@@ -23,11 +24,16 @@ if TYPE_CHECKING:
 APPROVE = "dataset.approve"
 END = "9999-12-31T23:59:59.999999Z"
 
+# User actions are projected like any run: job (mlaudit, <action>), one run per action, its facets
+# and actor. Going through the jobs index keeps this a small read however long the log grows.
 APPROVALS = text(
     """
-    SELECT seq, event_time, actor, payload FROM audit_log
-    WHERE job_namespace = :namespace AND job_name = :action AND event_time <= :until
-    ORDER BY event_time, seq
+    SELECT r.first_seq AS seq, r.last_event_time AS event_time, a.name AS actor, r.facets
+    FROM jobs j
+    JOIN runs r ON r.job_id = j.id
+    LEFT JOIN actors a ON a.id = r.actor_id
+    WHERE j.namespace = :namespace AND j.name = :action AND r.last_event_time <= :until
+    ORDER BY r.last_event_time, r.first_seq
     """
 )
 
@@ -85,7 +91,8 @@ def approvals(engine: Engine, *, until: str = END) -> list[Approval]:
 
 def _parsed(rows: Iterable[Any]) -> Iterable[Approval]:
     for row in rows:
-        facet = json.loads(row.payload)["run"]["facets"].get("mlaudit_user_action") or {}
+        facets = json.loads(row.facets) if isinstance(row.facets, str) else row.facets
+        facet = facets.get("mlaudit_user_action") or {}
         if facet.get("outcome") != "success":
             continue  # a refused approval is in the log too, and approves nothing
         details = facet.get("details") or {}
