@@ -23,7 +23,7 @@ from lineage.queries.trace import trace
 
 TARGET_MS = 100.0
 WARMUP = 5
-MIN_SAMPLES = 20
+MIN_SAMPLES = 5
 BUDGET_S = 60.0  # per question and repeat
 
 Question = Callable[[Engine, Any], Any]
@@ -75,7 +75,9 @@ def latencies_ms(
     return spent
 
 
-def query_figures(engine: Engine, targets: Targets, *, samples: int, repeats: int) -> list[Figure]:
+def query_figures(
+    engine: Engine, targets: Targets, *, samples: int, repeats: int, budget_s: float = BUDGET_S
+) -> list[Figure]:
     rng = random.Random(11)
     figures: list[Figure] = []
     for name, (ask, pool) in questions(targets).items():
@@ -85,7 +87,7 @@ def query_figures(engine: Engine, targets: Targets, *, samples: int, repeats: in
         p50s, p95s, counts = [], [], []
         for _ in range(repeats):
             sample = [rng.choice(pool) for _ in range(samples)]
-            spent = latencies_ms(engine, ask, sample, BUDGET_S)
+            spent = latencies_ms(engine, ask, sample, budget_s)
             p50s.append(percentile(spent, 0.5))
             p95s.append(percentile(spent, 0.95))
             counts.append(len(spent))

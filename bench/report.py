@@ -103,12 +103,13 @@ def machines(documents: list[dict[str, Any]]) -> str:
 
 
 def durations(folder: Path = RESULTS) -> str:
-    lines = ["| Size | Databases | Started | Duration |", "|---|---|---|---:|"]
+    lines = ["| Size | Databases | Also ran | Started | Duration |", "|---|---|---|---|---:|"]
     for path in sorted(folder.glob("run-*.json")):
         run = json.loads(path.read_text(encoding="utf-8"))
         minutes = run["duration_s"] / 60
         lines.append(
-            f"| {run['size']} | {', '.join(run['databases'])} | {run['started_at'][:16]} "
+            f"| {run['size']} | {', '.join(run['databases'])} | {', '.join(run['scripts'])} "
+            f"| {run['started_at'][:16]} "
             f"| {minutes:.1f} min |"
         )
     return "\n".join(lines)
