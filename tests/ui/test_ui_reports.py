@@ -58,7 +58,7 @@ def test_the_downloadable_page_verifies_on_its_own(page, ui_store: AuditStore) -
 
     envelope = load_report(ui_store.engine, list_reports(ui_store.engine)[0]["id"])
     assert verify_text(render_html(envelope), html=True).ok
-    assert at.get("download_button"), "HTML and JSON downloads are offered"
+    assert len(at.get("download_button")) == 2, "HTML and JSON downloads are offered"
 
 
 def test_a_report_changed_in_the_database_is_shown_as_failing(page, ui_store: AuditStore) -> None:  # type: ignore[no-untyped-def]

@@ -89,27 +89,27 @@ def summary(body: dict[str, Any]) -> None:
 
 def downloads(principal: Principal, report_id: int, envelope: dict[str, Any]) -> None:
     stem = f"report-{period_label(envelope['body']['period'])}"
-    details = {"sha256": envelope["sha256"]}
-    html_col, json_col, _ = st.columns([1, 1, 2])
-    html_col.download_button(
-        "Download report (HTML)",
-        render_html(envelope),
-        file_name=f"{stem}.html",
-        mime="text/html",
-        icon=":material/download:",
-        type="primary",
-        on_click=record_export,
-        args=(principal, report_id, {**details, "format": "html"}),
+    files = (
+        ("html", render_html(envelope), "text/html", ":material/download:", "primary"),
+        (
+            "json",
+            envelope_json(envelope),
+            "application/json",
+            ":material/data_object:",
+            "secondary",
+        ),
     )
-    json_col.download_button(
-        "Download report (JSON)",
-        envelope_json(envelope),
-        file_name=f"{stem}.json",
-        mime="application/json",
-        icon=":material/data_object:",
-        on_click=record_export,
-        args=(principal, report_id, {**details, "format": "json"}),
-    )
+    for column, (fmt, content, mime, icon, kind) in zip(st.columns([1, 1, 2]), files, strict=False):
+        column.download_button(
+            f"Download report ({fmt.upper()})",
+            content,
+            file_name=f"{stem}.{fmt}",
+            mime=mime,
+            icon=icon,
+            type=kind,
+            on_click=record_export,
+            args=(principal, report_id, {"sha256": envelope["sha256"], "format": fmt}),
+        )
 
 
 def issued_list(principal: Principal) -> None:
