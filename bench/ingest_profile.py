@@ -3,10 +3,12 @@
     .venv/bin/python bench/ingest_profile.py                      # everything, default sizes
     .venv/bin/python bench/ingest_profile.py --db sqlite --mode batch --events 20000
     .venv/bin/python bench/ingest_profile.py --db sqlite --mode single --profile
+    .venv/bin/python bench/ingest_profile.py --workload generator --events 20000 --profile
 
 Each run starts from an empty store (a temporary SQLite file, a fresh PostgreSQL database that is
 dropped afterwards) with its own temporary keys. The events are the same every time
-(`demo_events`), so figures are comparable between commits. `--profile` prints the top functions
+(`demo_events`, or with `--workload generator` the benchmark suite's `LineageGenerator`), so
+figures are comparable between commits. `--profile` prints the top functions
 of the measured part (cProfile, by own time), `--stages` the cost of preparing alone.
 """
 
@@ -20,48 +22,18 @@ import pstats
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from demo_events import demo_events
-from sqlalchemy import create_engine, text
 
+from bench.common import fresh_database
+from bench.generator import LineageGenerator
 from lineage.canonical import canonical_text
 from lineage.prepare import prepare_batch
 from lineage.store import AuditStore
-
-PG_ADMIN = os.environ.get("MLAUDIT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-@contextmanager
-def sqlite_url() -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as folder:
-        yield f"sqlite:///{folder}/bench.db"
-
-
-@contextmanager
-def postgres_url() -> Iterator[str]:
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    name = f"mlaudit_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-DATABASES: dict[str, Callable[[], contextmanager]] = {
-    "sqlite": sqlite_url,
-    "postgres": postgres_url,
-}
 
 
 def measure(db: str, mode: str, events: list[str], batch: int, profile: bool) -> float:
@@ -71,7 +43,7 @@ def measure(db: str, mode: str, events: list[str], batch: int, profile: bool) ->
     HTTP API or the Dagster transport, and the process holds one batch of them at a time (a heap
     of all events would make every garbage collection pass slower than in a real ingest).
     """
-    with DATABASES[db]() as url, tempfile.TemporaryDirectory() as keys:
+    with fresh_database(db) as url, tempfile.TemporaryDirectory() as keys:
         os.environ["MLAUDIT_KEYS_DIR"] = keys
         store = AuditStore.open(url)
         store.ingest([json.loads(events[0])])  # keys, pseudonymizer, pool: set up untimed
@@ -115,6 +87,13 @@ def stages(events: list[dict]) -> None:
     print(f"canonicalisation alone: {canonical_rate:,.0f}/s")
 
 
+def workload_events(workload: str, count: int) -> list[dict]:
+    """`demo`: the demo-like passes; `generator`: the benchmark suite's lineage (same seed)."""
+    if workload == "demo":
+        return demo_events(count)
+    return [event for batch in LineageGenerator(count).batches() for event in batch]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
@@ -122,17 +101,18 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000, help="events for batch mode")
     parser.add_argument("--single-events", type=int, default=2_000, help="events for single mode")
     parser.add_argument("--batch", type=int, default=1000, help="events per ingest call")
+    parser.add_argument("--workload", choices=["demo", "generator"], default="demo")
     parser.add_argument("--profile", action="store_true", help="cProfile the measured part")
     parser.add_argument("--stages", action="store_true", help="also time preparing alone")
     args = parser.parse_args()
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     modes = ["batch", "single"] if args.mode == "both" else [args.mode]
     if args.stages:
-        stages(demo_events(2000))
+        stages(workload_events(args.workload, 2000))
     for db in dbs:
         for mode in modes:
             count = args.events if mode == "batch" else args.single_events
-            texts = [json.dumps(event) for event in demo_events(count)]
+            texts = [json.dumps(event) for event in workload_events(args.workload, count)]
             rate = measure(db, mode, texts, args.batch, args.profile)
             label = f"{args.batch} per call" if mode == "batch" else "1 per call"
             print(f"{db:8} {mode:6} ({label}, {count} events): {rate:,.0f} events/s", flush=True)
