@@ -18,7 +18,6 @@ from sqlalchemy import Connection, delete, func, insert, select
 
 from lineage.accounts.actions import record_user_action
 from lineage.authz import MAINTAIN, Principal, authorize
-from lineage.chain import GENESIS_HASH
 from lineage.db import writer_transaction
 from lineage.errors import AuditError
 from lineage.merkle.heads import SignedHead, public_key_hex, sign_head
@@ -32,6 +31,7 @@ from lineage.retention.evidence import evidence_nodes, leaves_root
 from lineage.retention.holds import EntryFacts, list_holds
 from lineage.retention.offline import check_archive, rehash_rows
 from lineage.retention.policy import RetentionPolicy
+from lineage.retention.segment_rows import predecessor_hash, segment_rows
 from lineage.retention.segments import SEGMENTS
 from lineage.retention.statement import SegmentStatement, sign_statement
 from lineage.timeutil import now_store_time
@@ -99,8 +99,8 @@ def _archive(
 ) -> Archived:
     first, end = segment.first_seq, segment.end_seq
     with store.engine.connect() as conn, conn.begin():
-        rows = _rows(conn, first, end)
-        prev = _predecessor_hash(conn, first)
+        rows = segment_rows(conn, first, end)
+        prev = predecessor_hash(conn, first)
         nodes = evidence_nodes(first - 1, end - 1, head.tree_size)
         evidence = dict(zip(nodes, require(read_nodes(conn, nodes), nodes), strict=True))
     try:  # an altered or misplaced row is never archived: that would launder the change
@@ -164,38 +164,6 @@ def _purge(store: AuditStore, rows: list[dict[str, Any]], segment_row: dict[str,
         span = (EntryCategory.seq >= first, EntryCategory.seq < end)
         conn.execute(delete(EntryCategory.__table__).where(*span))
         conn.execute(delete(LogEntry.__table__).where(LogEntry.seq >= first, LogEntry.seq < end))
-
-
-def _rows(conn: Connection, first: int, end: int) -> list[dict[str, Any]]:
-    table = LogEntry.__table__
-    query = select(table).where(table.c.seq >= first, table.c.seq < end).order_by(table.c.seq)
-    rows = [dict(row) for row in conn.execute(query).mappings()]
-    if [r["seq"] for r in rows] != list(range(first, end)):
-        raise ArchiveRefused(f"entries {first}..{end - 1} are not all in the log: run verify")
-    categories: dict[int, list[str]] = {}
-    span = select(EntryCategory.seq, EntryCategory.category).where(
-        EntryCategory.seq >= first, EntryCategory.seq < end
-    )
-    for seq, category in conn.execute(span.order_by(EntryCategory.seq, EntryCategory.category)):
-        categories.setdefault(seq, []).append(category)
-    for row in rows:
-        row["categories"] = categories.get(row["seq"], [])
-    return rows
-
-
-def _predecessor_hash(conn: Connection, first: int) -> str:
-    """The chain hash before the segment: the live entry before it, or the archived one's."""
-    if first == 1:
-        return GENESIS_HASH
-    live = conn.execute(select(LogEntry.entry_hash).where(LogEntry.seq == first - 1)).scalar()
-    if live is not None:
-        return live
-    archived = conn.execute(
-        select(SEGMENTS.c.last_hash).where(SEGMENTS.c.end_seq == first)
-    ).scalar()
-    if archived is None:
-        raise ArchiveRefused(f"entry {first - 1} is missing from the log: run verify")
-    return archived
 
 
 def _check_against_head(manifest: Path) -> None:

@@ -17,7 +17,7 @@ from lineage.retention.archive_file import read_archive
 from lineage.retention.offline import check_archive
 from lineage.retention.policy import RetentionPolicy
 from lineage.store import AuditStore
-from lineage.verify import report_json, verify_log
+from lineage.verify import report_json, verify_chain, verify_log
 
 
 def _count(store: AuditStore, model) -> int:  # type: ignore[no-untyped-def]
@@ -50,6 +50,8 @@ def test_archive_moves_the_expired_segment_and_verify_passes(
         1,
     )
     assert report.tree.size == len(before) + 1
+    chain = verify_chain(store.engine)
+    assert chain.ok and chain.entries == len(before) - OLD + 1
 
 
 def test_projections_are_rebuilt_from_what_remains(store: AuditStore, kit, tmp_path) -> None:
@@ -115,6 +117,9 @@ def test_proofs_for_later_entries_and_consistency_still_verify(
     consistency = export_consistency(store.engine, first.tree_size, later.tree_size)
 
     assert all(s.ok for s in check_document(inclusion, [later.to_json()], pinned))
+    archived = export_inclusion(store.engine, 3)  # its leaf is proven, its bytes are archived
+    assert archived["entry"] is None
+    assert all(s.ok for s in check_document(archived, [later.to_json()], pinned))
     assert all(
         s.ok for s in check_document(consistency, [first.to_json(), later.to_json()], pinned)
     )

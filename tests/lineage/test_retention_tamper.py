@@ -13,7 +13,7 @@ from test_retention_support import archive, old_history
 
 from lineage.retention.policy import RetentionPolicy
 from lineage.store import AuditStore
-from lineage.verify import report_json, verify_log
+from lineage.verify import report_json, verify_chain, verify_log
 
 # Model trainings (seqs 4, 8, 12) are kept: segments 1..3, 5..7, 9..11, live rows between them.
 KEEP_MODELS = RetentionPolicy(default_days=365, categories={"model_development": 9000})
@@ -67,6 +67,7 @@ def test_a_row_deleted_outside_any_segment_is_named(archived: AuditStore) -> Non
 
     problems = _problems(archived)
     assert any(p["check"] == "chain" and p["kind"] == "missing" and p["seq"] == 8 for p in problems)
+    assert not verify_chain(archived.engine).ok
 
 
 def test_the_entry_after_the_last_segment_deleted_is_named(archived: AuditStore) -> None:
