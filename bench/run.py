@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -132,6 +133,10 @@ def main(argv: list[str] | None = None) -> None:
     names = [*OWN, *SCRIPTS]
     parser.add_argument("--only", choices=names, action="append", help="repeatable")
     args = parser.parse_args(argv)
+    # Stopped with SIGTERM (or SIGINT from a shell that ignores it for background jobs), the
+    # run still drops the PostgreSQL databases it made: SystemExit unwinds the `finally` blocks.
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, lambda number, frame: sys.exit(128 + number))
     only = set(args.only or names)
     databases = list(DATABASES) if args.db == "all" else [args.db]
     started = time.time()
