@@ -50,7 +50,12 @@ def run_demo(settings: Settings, *, as_json: bool = False, staged: bool = False)
     if people is not None:
         incidents = stage_incidents(instance, definitions, store, people)
         run_review_jobs(store, instance, [], review_window(datetime.now(UTC), None))
-        result = {**result, "findings": findings_summary(store), "staged": incidents.steps}
+        result = {
+            **result,
+            "findings": findings_summary(store),
+            "staged": incidents.steps,
+            "staged_runs": incidents.runs,
+        }
     if as_json:
         print_json(result)
         return result

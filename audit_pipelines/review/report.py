@@ -6,7 +6,6 @@ A schedule materializes the week that just ended, every Monday morning."""
 
 # No `from __future__ import annotations`: Dagster reads the asset's annotations at definition.
 
-import dataclasses
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from dagster import (
 
 from audit_pipelines.capture.emitter import AuditStoreResource
 from audit_pipelines.resources import pipeline_home
+from lineage.report.issue import IssuedReport, issue_report
 from lineage.review.runner import SERVICE_PRINCIPAL
 from lineage.timeutil import to_store_time
 
@@ -45,8 +45,6 @@ def reports_dir() -> Path:
 def compliance_report(
     context: AssetExecutionContext, audit_store: AuditStoreResource
 ) -> MaterializeResult:
-    from lineage.report import issue_report
-
     window = context.partition_time_window
     issued = issue_report(
         audit_store.open(),
@@ -58,21 +56,23 @@ def compliance_report(
     return MaterializeResult(metadata=report_metadata(issued))
 
 
-def report_metadata(issued: Any) -> dict[str, Any]:
-    """Every file of the issued report with its SHA-256, plus its scalar fields."""
-    metadata: dict[str, Any] = {}
-    fields = dataclasses.asdict(issued) if dataclasses.is_dataclass(issued) else vars(issued)
-    for name, value in fields.items():
-        if isinstance(value, Path):
-            metadata[name] = MetadataValue.path(str(value))
-            metadata[f"{name}_sha256"] = hashlib.sha256(value.read_bytes()).hexdigest()
-        elif isinstance(value, (str, int, float, bool)):
-            metadata[name] = value
+def report_metadata(issued: IssuedReport) -> dict[str, Any]:
+    """The report's identity and signed digest, and each file with its own SHA-256."""
+    metadata: dict[str, Any] = {
+        "report_id": issued.id,
+        "sha256": issued.sha256,
+        "period_since": issued.period["since"],
+        "period_until": issued.period["until"],
+    }
+    for name, path in (("html", issued.html_path), ("json", issued.json_path)):
+        if path is not None:
+            metadata[name] = MetadataValue.path(str(path))
+            metadata[f"{name}_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
     return metadata
 
 
 compliance_report_job = define_asset_job(
-    "compliance_report_job", selection=[compliance_report], partitions_def=weekly
+    "weekly_compliance_report", selection=[compliance_report], partitions_def=weekly
 )
 compliance_report_schedule: ScheduleDefinition = build_schedule_from_partitioned_job(
     compliance_report_job, hour_of_day=4, default_status=DefaultScheduleStatus.RUNNING
