@@ -1,9 +1,11 @@
 """The app in a real browser: `streamlit run` as `mlaudit ui` starts it, headless Chromium.
 
 An auditor signs in, traces the model serving in production back to its raw file (scikit-learn's
-breast_cancer.csv), looks at every page and downloads the evidence report; a viewer then sees the
-same trace without personal data. Each page is saved as a screenshot in
-test-artifacts/screenshots/ (and docs/screenshots/ when UPDATE_SCREENSHOTS=1).
+breast_cancer.csv), looks at every page, downloads the evidence report and opens a finding; a
+viewer then sees the same trace without personal data. The findings are real rows recorded
+through `record_findings` from drafts the UI tests build (the reviews land in parallel). Each
+page is saved as a screenshot in test-artifacts/screenshots/ (and docs/screenshots/ when
+UPDATE_SCREENSHOTS=1).
 """
 
 from __future__ import annotations
@@ -18,8 +20,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_ui_findings import REVIEWER, drafts
 from ui_seed import DEPLOYED_VERSION, PASSWORD, Seeded, copy_database
 
+from lineage.findings import record_findings
+from lineage.keys import KeyStore
+from lineage.store import AuditStore
 from ui.cli import streamlit_command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +62,7 @@ def server(seeded: Seeded, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     _require_browser()
     home = tmp_path_factory.mktemp("browser")
     database = copy_database(seeded.database, home / "audit.db")
+    record_review_findings(f"sqlite:///{database}", seeded.keys)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("MLAUDIT_")},
         "MLAUDIT_HOME": str(home),
@@ -75,6 +82,12 @@ def server(seeded: Seeded, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         process.terminate()
         process.wait(timeout=20)
         log.close()
+
+
+def record_review_findings(url: str, keys: Path) -> None:
+    store = AuditStore.open(url, keys=KeyStore(keys))
+    record_findings(store, drafts(store), review="tests", principal=REVIEWER)
+    store.close()
 
 
 def _wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -209,6 +222,12 @@ def test_an_auditor_traces_production_back_to_the_raw_file(server, browser) -> N
     download.value.save_as(report)
     assert "entries verify against the signed head" in report.read_text()
     shoot(page, "09-evidence-pack")
+
+    open_page(page, "Findings")
+    choose(page, "Open a finding", "nobody evaluated")
+    page.get_by_text("Status history").wait_for()
+    assert "no evaluation run read" in page.locator('[data-testid="stMain"]').inner_text()
+    shoot(page, "findings")
     page.close()
 
 

@@ -13,7 +13,7 @@ from ui.components.format import frame, when, who
 
 NOTE = "findings_note"
 OUTCOME = "findings_outcome"  # what the last triage click did, shown once on the next run
-LIST_COLUMNS = ["id", "severity", "status", "kind", "rule", "subject", "title", "last", "seen"]
+LIST_COLUMNS = ["id", "severity", "status", "title", "kind", "rule", "subject", "last", "seen"]
 
 
 def counts_panel(counts: FindingCounts) -> None:
@@ -59,7 +59,7 @@ def finding_panel(finding: dict[str, Any], history: list[dict[str, Any]]) -> Non
     st.json(finding["evidence"], expanded=2)
     st.markdown("**Status history** (from the audit log)")
     for h in history:
-        h.update(time=when(h["at"]), by=who(h["actor"]), change=h["action"])
+        h.update(time=when(h["at"]), by=who(h["actor"]), change=h["action"], note=h["note"] or "")
     st.dataframe(
         frame(history, ["seq", "time", "change", "by", "note"]),
         hide_index=True,
@@ -77,7 +77,7 @@ def triage_controls(principal: Principal, finding: dict[str, Any]) -> None:
         st.caption("Resolved. A review that finds it again reopens it.")
         return
     st.text_area("Note", key=NOTE, placeholder="why: required to resolve")
-    ack, resolve = st.columns(2)
+    ack, resolve, _ = st.columns([1, 1, 4])
     ack.button(
         "Acknowledge",
         icon=":material/visibility:",
