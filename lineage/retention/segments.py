@@ -13,12 +13,12 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, func, select
 
-from lineage.merkle.layout import node_at, position
+from lineage.merkle.layout import position
 from lineage.merkle.scan import Problem
 from lineage.merkle.tree import NODES
 from lineage.models import LogEntry
 from lineage.models.retention import ArchivedSegment
-from lineage.retention.archive_file import ArchiveFileError, file_sha256, read_archive
+from lineage.retention.archive_file import ArchiveFileError, read_archive
 from lineage.retention.evidence import leaves_root
 from lineage.retention.offline import check_rows
 from lineage.retention.statement import SegmentStatement, StatementError, statement_signed
@@ -69,11 +69,13 @@ def _segment(row: dict) -> StoredSegment:  # type: ignore[type-arg]
 
 def stored_leaves(conn: Connection, first_seq: int, end_seq: int) -> list[bytes]:
     """The tree's leaf hashes of entries first_seq .. end_seq - 1, in order (absent ones left
-    out: the tree check names them)."""
-    low, high = position(0, first_seq - 1), position(0, end_seq - 2)
-    query = select(NODES.c.pos, NODES.c.hash).where(NODES.c.pos >= low, NODES.c.pos <= high)
-    rows = conn.execute(query.order_by(NODES.c.pos))
-    return [bytes(digest) for pos, digest in rows if node_at(pos)[0] == 0]
+    out: the tree check names them). One range read; the inner nodes in it are skipped."""
+    leaves = {position(0, index) for index in range(first_seq - 1, end_seq - 1)}
+    if not leaves:
+        return []
+    span = NODES.c.pos >= min(leaves), NODES.c.pos <= max(leaves)
+    rows = conn.execute(select(NODES.c.pos, NODES.c.hash).where(*span).order_by(NODES.c.pos))
+    return [bytes(digest) for pos, digest in rows if pos in leaves]
 
 
 def segment_problems(
@@ -143,10 +145,11 @@ def file_state(segment: StoredSegment) -> str | None:
     path = Path(segment.file_path)
     if not path.exists():
         return f"missing: {path} is gone"
-    if file_sha256(path) != segment.statement.file_sha256:
-        return f"{path}: its SHA-256 is not the one recorded when it was archived"
     try:
-        steps, leaves = check_rows(read_archive(path).rows, segment.statement)
+        files = read_archive(path)
+        if files.data_sha256 != segment.statement.file_sha256:
+            return f"{path}: its SHA-256 is not the one recorded when it was archived"
+        steps, leaves = check_rows(files.rows, segment.statement)
     except (ArchiveFileError, StatementError, KeyError, TypeError) as exc:
         return f"{path}: unreadable ({exc})"
     if leaves is None:
