@@ -19,6 +19,9 @@ from lineage.retention.holds import EntryFacts, Hold
 from lineage.retention.policy import RetentionPolicy
 
 PAGE = 5000
+# A segment is read whole into memory and written as one file: bound both. Longer runs of due
+# entries become several adjacent segments, each chaining from the one before.
+MAX_SEGMENT_ENTRIES = 50_000
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,9 @@ class _Run:
         self.facts: list[EntryFacts] = []
 
     def add(self, facts: EntryFacts, plan: DuePlan) -> None:
-        if self.facts and facts.seq != self.facts[-1].seq + 1:
+        if self.facts and (
+            facts.seq != self.facts[-1].seq + 1 or len(self.facts) >= MAX_SEGMENT_ENTRIES
+        ):
             self.close(plan)
         self.facts.append(facts)
 

@@ -13,6 +13,7 @@ from lineage.merkle.export import export_consistency, export_inclusion
 from lineage.merkle.heads import public_key_hex, sign_head, trusted_keys
 from lineage.merkle.offline import check_document
 from lineage.models import DataAccess, EntryCategory, LogEntry
+from lineage.retention import due
 from lineage.retention.archive_file import read_archive
 from lineage.retention.offline import check_archive
 from lineage.retention.policy import RetentionPolicy
@@ -150,6 +151,20 @@ def test_a_second_segment_chains_from_the_first(store: AuditStore, kit, tmp_path
     report = verify_log(store.engine, keys=store.keys)
     assert report.ok, report_json(report)["problems"]
     assert report.archive.segments == 6 and report.archive.entries == OLD
+
+
+def test_a_long_run_becomes_adjacent_segments(
+    store: AuditStore, kit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(due, "MAX_SEGMENT_ENTRIES", 5)
+    old_history(store, kit)
+    outcome = archive(store, tmp_path)
+    assert [(a.segment.first_seq, a.segment.end_seq) for a in outcome.archived] == [
+        (1, 6), (6, 11), (11, 13),
+    ]  # fmt: skip
+    report = verify_log(store.engine, keys=store.keys)
+    assert report.ok and report.archive.entries == OLD
+    assert all(all(s.ok for s in check_archive(a.manifest)) for a in outcome.archived)
 
 
 def test_nothing_due_archives_nothing(store: AuditStore, kit, tmp_path: Path) -> None:
