@@ -1,4 +1,5 @@
-"""The demo as `make demo` runs it, on SQLite, and with the store and Dagster on PostgreSQL."""
+"""The demo as `make demo` runs it, on SQLite, and with the store and Dagster on PostgreSQL: the
+trace of the model in production, then the staged incidents found by the reviews."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from lineage.store import AuditStore
 from lineage.verify import verify_chain
 
 
-def run_demo(home: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def run_demo(home: Path, *options: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("MLAUDIT_", "DAGSTER_"))}
     return subprocess.run(
-        [sys.executable, "-m", "lineage.cli", "demo", "--json"],
+        [sys.executable, "-m", "lineage.cli", "demo", "--json", *options],
         env={**clean, "MLAUDIT_HOME": str(home), **env},
         capture_output=True,
         text=True,
@@ -43,13 +44,32 @@ def check_trace(result: dict, home: Path) -> None:
     assert any(e["metrics"].get("accuracy", 0) > 0.9 for e in result["evaluations"])
 
 
+def check_findings(result: dict) -> None:
+    """At least one real finding of each kind, and the integrity drill's entry restored."""
+    kinds = {f["kind"] for f in result["findings"]}
+    assert kinds >= {"integrity", "completeness", "policy", "anomaly"}
+    assert {f["status"] for f in result["findings"]} == {"open"}
+    assert len(result["staged"]) == 5
+
+
 def test_demo_on_sqlite(tmp_path: Path) -> None:
     done = run_demo(tmp_path / "home")
     assert done.returncode == 0, done.stderr[-3000:]
-    check_trace(json.loads(done.stdout), tmp_path / "home")
+    result = json.loads(done.stdout)
+    check_trace(result, tmp_path / "home")
+    check_findings(result)
     store = AuditStore.open(f"sqlite:///{tmp_path / 'home' / 'audit.db'}")
     assert verify_chain(store.engine).ok
     assert (tmp_path / "home" / "dagster" / "dagster.yaml").exists()
+
+
+def test_plain_demo_stages_nothing(tmp_path: Path) -> None:
+    done = run_demo(tmp_path / "home", "--plain")
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    check_trace(result, tmp_path / "home")
+    assert "findings" not in result
+    assert not (tmp_path / "home" / "demo-credentials.txt").exists()
 
 
 @pytest.mark.slow
@@ -59,6 +79,8 @@ def test_demo_on_postgres(tmp_path: Path, pg_database) -> None:  # type: ignore[
         tmp_path / "home", MLAUDIT_DATABASE_URL=pg_url, MLAUDIT_DAGSTER_STORAGE_URL=dagster_url
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    check_trace(json.loads(done.stdout), tmp_path / "home")
+    result = json.loads(done.stdout)
+    check_trace(result, tmp_path / "home")
+    check_findings(result)
     assert "postgres" in (tmp_path / "home" / "dagster" / "dagster.yaml").read_text()
     assert verify_chain(AuditStore.open(pg_url).engine).ok
