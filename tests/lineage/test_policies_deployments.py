@@ -123,3 +123,4 @@ def test_deployers_are_judged_by_their_account(history: History, kit: Any) -> No
     bob_pseudonym = pseudonym_for("bob", history.store.keys.pseudonym_key())
     assert bob.evidence["actor"] == bob_pseudonym and "bob" not in bob.explanation.split()
     assert subjects[deployment_subject(kit, "by_dave")].evidence["problem"] == "matches no account"
+    assert "by an unidentified actor" in subjects[deployment_subject(kit, "nobody")].explanation

@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from lineage.authz import DEPLOY_MODELS, Principal, is_allowed
 from lineage.review.context import ReviewContext
+from lineage.review.policies.actors import UNKNOWN
 from lineage.review.policies.deployments import deployment_evidence, deployments, subject
 from lineage.review.policies.evaluated import ACTIONS
 from lineage.review.policies.rows import as_json, fetch
@@ -35,10 +36,15 @@ def unauthorized_deployments(ctx: ReviewContext, settings: Mapping[str, Any]) ->
         evidence = {**deployment_evidence(row), "actor": row["actor"], "problem": problem}
         if account is not None:
             evidence["roles"] = list(as_json(account["roles"]) or [])
-        who = f"{row['actor_kind'] or 'actor'} {row['actor']}" if row["actor"] else "no actor"
-        facts = {**row, "who": who, "problem": problem}
+        facts = {**row, "who": _who(row), "problem": problem}
         hits.append(Hit(subject(row), facts, evidence, row["started_at"]))
     return hits
+
+
+def _who(row: Mapping[str, Any]) -> str:
+    if row["actor"] is None or row["actor_kind"] == UNKNOWN or row["actor"] == UNKNOWN:
+        return "an unidentified actor"
+    return f"{row['actor_kind'] or 'actor'} {row['actor']}"
 
 
 def _problem(account: Mapping[str, Any] | None, model: str) -> str | None:
