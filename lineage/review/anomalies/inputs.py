@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lineage.findings.draft import FindingDraft
-from lineage.review.anomalies.access import AccessProfile, first_seen, load_profile
+from lineage.review.anomalies.access import AccessProfile, Actors, load_profile
 from lineage.review.anomalies.period import Period
 from lineage.review.anomalies.settings import AnomalySettings
 from lineage.review.context import ReviewContext
@@ -25,10 +25,10 @@ class Inputs:
     def load(cls, ctx: ReviewContext, settings: AnomalySettings) -> Inputs:
         period = Period.of(ctx.window, settings.lookback_days)
         with ctx.store.engine.connect() as conn:
-            window = load_profile(conn, period.since, period.until)
-            history = load_profile(conn, period.base_since, period.base_until)
-            seen = first_seen(conn, window.actors())
-        return cls(ctx, settings, period, window, history, seen)
+            actors = Actors.load(conn)
+            window = load_profile(conn, actors, period.since, period.until)
+            history = load_profile(conn, actors, period.base_since, period.base_until)
+        return cls(ctx, settings, period, window, history, actors.first_seen)
 
     def history_days(self, actor: str) -> list[str]:
         """The baseline days this actor existed on: from its first sighting, at most lookback."""
