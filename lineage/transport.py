@@ -6,6 +6,7 @@ Configured like any other transport, so events can also be forwarded elsewhere b
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import attr
@@ -44,6 +45,10 @@ class StoreTransport(Transport):
 
     def emit(self, event: Event) -> None:
         self.store.ingest([Serde.to_dict(event)], submitter=self.config.submitter)
+
+    def emit_many(self, events: Sequence[Event]) -> None:
+        """Ingest `events` in one batch: one transaction, all or none."""
+        self.store.ingest([Serde.to_dict(e) for e in events], submitter=self.config.submitter)
 
     def close(self, timeout: float = -1) -> bool:
         return True

@@ -1,10 +1,13 @@
 """The capture sensor's durable cursor: the last captured storage id of each event stream.
 
-The event log is read per stream (one per run status, and one per asset key and event kind),
-because Dagster's current read API (`fetch_*`) is per asset key. Each stream keeps its own
-position, so a tick that stops early (bounded work) resumes every stream exactly where it stopped.
-Storage ids come only from the `fetch_*` family: on the default SQLite instance they are the
-cross-run index's ids, which differ from the per-run ids of `get_records_for_run`.
+The event log is read per stream: one per run status, one for all materializations and one for
+all observations. Each stream keeps its own position, so a tick that stops early (bounded work)
+resumes every stream exactly where it stopped. Storage ids come from the cross-run index (on the
+default SQLite instance they differ from the per-run ids of `get_records_for_run`).
+
+Version 1 kept one stream per asset key and event kind, which made every tick cost two queries
+per asset ever seen. A version 1 cursor is read as "nothing captured": the next tick replays the
+log from the start, and the store's idempotency keys make the replay store nothing twice.
 """
 
 from __future__ import annotations
@@ -12,9 +15,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from dagster import AssetKey
-
-CURSOR_VERSION = 1
+CURSOR_VERSION = 2
+SUPERSEDED_VERSIONS = frozenset({1})
 
 
 def run_stream(event_type_name: str) -> str:
@@ -22,9 +24,9 @@ def run_stream(event_type_name: str) -> str:
     return f"run:{event_type_name}"
 
 
-def asset_stream(kind: str, key: AssetKey) -> str:
-    """Stream id of one asset event kind of one asset; the key's JSON form keeps `/` unambiguous."""
-    return f"{kind}:{key.to_string()}"
+def asset_stream(kind: str) -> str:
+    """Stream id of all asset events of one kind (`materialization`, `observation`)."""
+    return f"asset:{kind}"
 
 
 @dataclass
@@ -41,6 +43,8 @@ class CaptureCursor:
             data = json.loads(text)
         except json.JSONDecodeError as error:
             raise ValueError(f"capture cursor is not JSON: {text[:80]!r}") from error
+        if isinstance(data, dict) and data.get("v") in SUPERSEDED_VERSIONS:
+            return cls()
         if not isinstance(data, dict) or data.get("v") != CURSOR_VERSION:
             raise ValueError(f"capture cursor has an unknown format (want v={CURSOR_VERSION})")
         after = data.get("after", {})

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from dagster import ConfigurableResource
@@ -46,18 +48,40 @@ class AuditFirstTransport(Transport):
     kind = "mlaudit_audit_first"
     config_class = Config
 
-    def __init__(self, store: Transport, forward: Transport | None = None) -> None:
+    def __init__(self, store: StoreTransport, forward: Transport | None = None) -> None:
         self.store = store
         self.forward = forward
+        self._pending: list[Event] | None = None
 
     def emit(self, event: Event) -> None:
+        if self._pending is not None:
+            self._pending.append(event)
+            return
         self.store.emit(event)
+        self._forward([event])
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Events emitted inside are ingested in one store transaction on leaving: all or none
+        (nothing when the block raises), then forwarded."""
+        self._pending = []
+        try:
+            yield
+            events = self._pending
+        finally:
+            self._pending = None
+        if events:
+            self.store.emit_many(events)
+            self._forward(events)
+
+    def _forward(self, events: list[Event]) -> None:
         if self.forward is None:
             return
-        try:
-            self.forward.emit(event)
-        except Exception as error:  # the audit trail must not wait on a lineage backend
-            log.warning("forwarding an OpenLineage event failed: %s", error)
+        for event in events:
+            try:
+                self.forward.emit(event)
+            except Exception as error:  # the audit trail must not wait on a lineage backend
+                log.warning("forwarding an OpenLineage event failed: %s", error)
 
     def close(self, timeout: float = -1) -> bool:
         closed = self.store.close(timeout)

@@ -1,10 +1,7 @@
 """The capture sensor: Dagster's event log -> OpenLineage events in the audit store.
 
-Reading: per stream (each run status type; materializations and observations per asset key), with
-Dagster's `fetch_*` API, ascending, paging until `has_more` is false or the tick's budget is used.
-Records of all streams are merged by storage id (one id sequence on both the SQLite index shard
-and PostgreSQL) up to a horizon below which every stream was read completely, so events reach the
-store in log order and a bounded tick never jumps over a record of a stream it cut short.
+Reading is in audit_pipelines/capture/streams.py: every stream in storage-id order. Emission is
+batched: the events of a chunk of records are ingested in one store transaction.
 
 Exactly once: a stream's position moves past a record only after all of that record's events were
 committed by the store. A crash (or a store error) between commit and cursor save replays those
@@ -16,54 +13,45 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 
 from dagster import (
-    AssetKey,
-    AssetRecordsFilter,
-    DagsterEventType,
     DagsterInstance,
     DefaultSensorStatus,
     Definitions,
-    EventLogRecord,
     RepositoryDefinition,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
     sensor,
 )
-from dagster._core.event_api import EventRecordsResult, RunStatusChangeRecordsFilter
 from openlineage.client import OpenLineageClient
 
-from audit_pipelines.capture.cursor import CaptureCursor, asset_stream, run_stream
-from audit_pipelines.capture.emitter import AuditStoreResource, build_client
+from audit_pipelines.capture.cursor import CaptureCursor
+from audit_pipelines.capture.emitter import AuditFirstTransport, AuditStoreResource, build_client
 from audit_pipelines.capture.mapper import DagsterLookup, map_record
+from audit_pipelines.capture.streams import (  # the sensor's public reading API
+    PAGE_SIZE,
+    RUN_STATUS_TYPES,
+    StreamRecord,
+    read_batch,
+)
 from lineage.store import AuditStore
 
+__all__ = ["PAGE_SIZE", "RUN_STATUS_TYPES", "capture_sensor", "read_batch", "run_capture"]
+
 SENSOR_NAME = "mlaudit_capture"
-DEFAULT_MAX_EVENTS = 500  # Dagster records per tick: well inside the sensor's 60 s gRPC timeout
+DEFAULT_MAX_EVENTS = 5000  # Dagster records read per tick
+# Work per tick stops between chunks after this long: well inside the sensor's 60 s gRPC timeout.
+TICK_SECONDS = 20.0
+# Records whose events are ingested in one store transaction (one commit, one lock, one batch
+# projection instead of one per event).
+CHUNK_RECORDS = 250
 MAX_EVENTS_ENV = "MLAUDIT_CAPTURE_MAX_EVENTS"
-PAGE_SIZE = 200
 # On storages where concurrent writers can commit storage ids out of order (PostgreSQL), records
 # younger than this are left for the next tick, so a lower id committed late is not jumped over.
 SETTLE_SECONDS = 2.0
-
-RUN_STATUS_TYPES = (
-    DagsterEventType.RUN_START,
-    DagsterEventType.RUN_SUCCESS,
-    DagsterEventType.RUN_FAILURE,
-    DagsterEventType.RUN_CANCELED,
-)
-ASSET_STREAM_KINDS = ("materialization", "observation")
-
-Fetch = Callable[[int | None, int], EventRecordsResult]
-
-
-@dataclass(frozen=True)
-class StreamRecord:
-    stream: str
-    record: EventLogRecord
 
 
 class CaptureInterrupted(Exception):
@@ -95,16 +83,40 @@ def run_capture(
     batch = read_batch(instance, position, max_events, settle)
     lookup = DagsterLookup(instance, _repository(definitions))
     client = client or build_client(store)
+    deadline = time.monotonic() + TICK_SECONDS
     emitted = 0
-    for item in batch:
+    for chunk in _chunks(batch, CHUNK_RECORDS if _batches(client) else 1):
+        pending = 0
         try:
-            for event in map_record(item.record, lookup):
-                client.emit(event)
-                emitted += 1
+            with _batch(client):
+                for item in chunk:
+                    for event in map_record(item.record, lookup):
+                        client.emit(event)
+                        pending += 1
         except Exception as error:
-            raise CaptureInterrupted(position.serialize(), emitted, error) from error
-        position.advance(item.stream, item.record.storage_id)
+            # A batch is all or nothing; unbatched emits before the failure are committed.
+            committed = emitted + (0 if _batches(client) else pending)
+            raise CaptureInterrupted(position.serialize(), committed, error) from error
+        emitted += pending
+        for item in chunk:
+            position.advance(item.stream, item.record.storage_id)
+        if time.monotonic() > deadline:
+            break  # the rest is read again next tick
     return position.serialize(), emitted
+
+
+def _batches(client: OpenLineageClient) -> bool:
+    return isinstance(client.transport, AuditFirstTransport)
+
+
+def _batch(client: OpenLineageClient) -> AbstractContextManager[None]:
+    """All-or-nothing ingest of what is emitted inside, when the client's transport can batch."""
+    return client.transport.batch() if _batches(client) else nullcontext()
+
+
+def _chunks(items: Sequence[StreamRecord], size: int) -> Iterator[Sequence[StreamRecord]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def capture_until_idle(
@@ -131,80 +143,6 @@ def capture_until_idle(
     raise RuntimeError(f"the event log did not drain within {max_ticks} ticks")
 
 
-def read_batch(
-    instance: DagsterInstance, position: CaptureCursor, limit: int, settle_seconds: float = 0.0
-) -> list[StreamRecord]:
-    """The next records in storage-id order, at most `limit`, none beyond the horizon."""
-    not_after = time.time() - settle_seconds if settle_seconds > 0 else None
-    pending: list[StreamRecord] = []
-    horizon: int | None = None
-    for stream, fetch in streams(instance):
-        records, bound = read_stream(fetch, position.position(stream), limit, not_after)
-        pending.extend(StreamRecord(stream, record) for record in records)
-        if bound is not None:
-            horizon = bound if horizon is None else min(horizon, bound)
-    pending.sort(key=lambda item: item.record.storage_id)
-    if horizon is not None:
-        pending = [item for item in pending if item.record.storage_id <= horizon]
-    return pending[:limit]
-
-
-def streams(instance: DagsterInstance) -> list[tuple[str, Fetch]]:
-    """Every stream of the log: each run status type, then each asset key's kinds."""
-    found: list[tuple[str, Fetch]] = [
-        (run_stream(event_type.name), _run_status_fetch(instance, event_type))
-        for event_type in RUN_STATUS_TYPES
-    ]
-    # Asset keys with any event (materialized, observed or only planned); the cursor's keys would
-    # miss new assets, and get_asset_records' per-kind summaries miss observations in 1.13.
-    keys = sorted(
-        (record.asset_entry.asset_key for record in instance.get_asset_records()), key=str
-    )
-    for key in keys:
-        found.append((asset_stream("materialization", key), _asset_fetch(instance, key, False)))
-        found.append((asset_stream("observation", key), _asset_fetch(instance, key, True)))
-    return found
-
-
-def read_stream(
-    fetch: Fetch, after: int | None, limit: int, not_after: float | None
-) -> tuple[list[EventLogRecord], int | None]:
-    """Up to `limit` records after `after`, paging ascending until has_more is false.
-
-    Returns (records, bound): bound is None when the stream was read to its end, else the
-    highest storage id below which this read saw every record of the stream.
-    """
-    records: list[EventLogRecord] = []
-    while len(records) < limit:
-        result = fetch(after, min(PAGE_SIZE, limit - len(records)))
-        for record in result.records:
-            if not_after is not None and record.timestamp > not_after:
-                return records, record.storage_id - 1  # too young: maybe an id gap below it
-            records.append(record)
-            after = record.storage_id
-        if not result.has_more or not result.records:
-            return records, None
-    return records, after
-
-
-def _run_status_fetch(instance: DagsterInstance, event_type: DagsterEventType) -> Fetch:
-    def fetch(after: int | None, limit: int) -> EventRecordsResult:
-        records_filter = RunStatusChangeRecordsFilter(event_type=event_type, after_storage_id=after)
-        return instance.fetch_run_status_changes(records_filter, limit=limit, ascending=True)
-
-    return fetch
-
-
-def _asset_fetch(instance: DagsterInstance, key: AssetKey, observations: bool) -> Fetch:
-    method = instance.fetch_observations if observations else instance.fetch_materializations
-
-    def fetch(after: int | None, limit: int) -> EventRecordsResult:
-        records_filter = AssetRecordsFilter(asset_key=key, after_storage_id=after)
-        return method(records_filter, limit=limit, ascending=True)
-
-    return fetch
-
-
 def tick_budget() -> int:
     """Dagster records per sensor tick: MLAUDIT_CAPTURE_MAX_EVENTS, else DEFAULT_MAX_EVENTS."""
     value = os.environ.get(MAX_EVENTS_ENV, "").strip()
@@ -227,7 +165,7 @@ def _default_settle(instance: DagsterInstance) -> float:
 
 @sensor(
     name=SENSOR_NAME,
-    minimum_interval_seconds=15,
+    minimum_interval_seconds=5,
     default_status=DefaultSensorStatus.RUNNING,
     description="Captures Dagster runs, materializations, observations (reads, deletions) and "
     "asset checks as OpenLineage events into the mlaudit audit store.",

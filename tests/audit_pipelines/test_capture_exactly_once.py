@@ -124,6 +124,7 @@ KILLED_CAPTURE = textwrap.dedent(
 
     import lineage.store
     from dagster import DagsterInstance
+    import audit_pipelines.capture.sensor as capture_sensor
     from audit_pipelines.capture.sensor import run_capture
     from lineage.store import AuditStore
 
@@ -139,6 +140,7 @@ KILLED_CAPTURE = textwrap.dedent(
         return project(conn, entries)
 
     lineage.store.project_entries = project_then_die
+    capture_sensor.CHUNK_RECORDS = 5  # two store transactions per 10-record tick
     store = AuditStore.open(url)
     with DagsterInstance.get() as instance:
         cursor = None
@@ -160,14 +162,15 @@ def test_sigkill_inside_a_store_transaction_then_resume(
     script.write_text(KILLED_CAPTURE)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     child = subprocess.run(
-        [sys.executable, str(script), store_url, str(cursor_file), "46"],
+        [sys.executable, str(script), store_url, str(cursor_file), "10"],
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert child.returncode == -signal.SIGKILL, child.stderr[-2000:]
-    # 45 events committed; the 46th died inside its transaction; the saved cursor covers 40.
+    # Ticks of 10 records in chunks of 5: four ticks saved (40); the fifth committed its first
+    # chunk (45) and died inside the transaction of its second, before saving its cursor.
     assert audit_store.count_entries() == 45
     saved = cursor_file.read_text()
     capture_until_idle(instance, None, audit_store, cursor=saved)

@@ -76,7 +76,7 @@ def test_burst_between_ticks_is_captured_completely(
     # Events reach the store in Dagster's log order.
     storage_ids = [storage_id for (_, _, storage_id) in origins(audit_store)]
     assert storage_ids == sorted(storage_ids)
-    assert json.loads(cursor)["v"] == 1
+    assert json.loads(cursor)["v"] == 2
 
 
 def test_idle_sensor_skips_and_new_assets_are_picked_up(
@@ -93,11 +93,7 @@ def test_idle_sensor_skips_and_new_assets_are_picked_up(
     cursor, ticks = drain(instance, defs, store_url, cursor)
     assert ticks == 1
     assert audit_store.count_entries() == 12 + 9
-    assert set(json.loads(cursor)["after"]) >= {
-        'materialization:["early"]',
-        'materialization:["late_a"]',
-        'materialization:["late_b"]',
-    }
+    assert set(json.loads(cursor)["after"]) >= {"asset:materialization", "run:RUN_SUCCESS"}
 
 
 def test_bounded_batches_follow_log_order_across_streams(instance: DagsterInstance) -> None:
