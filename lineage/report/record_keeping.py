@@ -21,12 +21,13 @@ VERSION_RUNS = text(
     """
     SELECT d.namespace || '/' || d.name AS model, v.version, v.run_id, 'trained' AS why
     FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id
-    WHERE d.namespace || '/' || d.name || '@' || v.version IN :keys AND v.run_id IS NOT NULL
+    WHERE d.kind = 'MODEL' AND v.run_id IS NOT NULL
+      AND d.namespace || '/' || d.name || '@' || v.version IN :keys
     UNION ALL
     SELECT d.namespace || '/' || d.name, v.version, e.run_id, 'evaluated'
     FROM evaluations e JOIN dataset_versions v ON v.id = e.model_version_id
     JOIN datasets d ON d.id = v.dataset_id
-    WHERE d.namespace || '/' || d.name || '@' || v.version IN :keys
+    WHERE d.kind = 'MODEL' AND d.namespace || '/' || d.name || '@' || v.version IN :keys
     """
 ).bindparams(bindparam("keys", expanding=True))
 
