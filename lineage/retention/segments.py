@@ -13,9 +13,10 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, func, select
 
+from lineage.errors import IntegrityError
 from lineage.merkle.layout import position
 from lineage.merkle.scan import Problem
-from lineage.merkle.tree import NODES
+from lineage.merkle.tree import NODES, root_at
 from lineage.models import LogEntry
 from lineage.models.retention import ArchivedSegment
 from lineage.retention.archive_file import ArchiveFileError, read_archive
@@ -85,58 +86,57 @@ def segment_problems(
     trusted: dict[str, Ed25519PublicKey],
 ) -> list[Problem]:
     """Everything that must hold for the segment's rows to have left the log legitimately."""
-    seq, found = segment.first_seq, []
-    key = trusted.get(segment.statement.key_id)
-    if key is None or not statement_signed(segment.statement, segment.signature, key):
-        found.append(
-            Problem(
-                seq,
-                "archive-signature",
-                _label(segment) + " is not signed by a "
-                "trusted key: the archived_segments row was edited or forged",
-            )
-        )
-    if len(leaves) != segment.count or leaves_root(leaves).hex() != segment.statement.leaves_root:
-        found.append(
-            Problem(
-                seq,
-                "archive-leaves",
-                _label(segment) + ": the tree's leaves for "
-                "it are not the ones recorded when it was archived",
-            )
-        )
-    present = conn.execute(
-        select(func.count()).where(LogEntry.seq >= seq, LogEntry.seq < segment.end_seq)
-    ).scalar_one()
-    if present:
-        found.append(
-            Problem(
-                seq,
-                "archive-rows-present",
-                f"{_label(segment)}: {present} of its entries are still in the log",
-            )
-        )
-    problem = _event_problem(conn, segment)
-    return found + ([problem] if problem else [])
+    statement = segment.statement
+    key = trusted.get(statement.key_id)
+    inside = LogEntry.seq >= segment.first_seq, LogEntry.seq < segment.end_seq
+    present = conn.execute(select(func.count()).where(*inside)).scalar_one()
+    checks = (
+        (
+            key is not None and statement_signed(statement, segment.signature, key),
+            "archive-signature",
+            "is not signed by a trusted key: the archived_segments row was edited or forged",
+        ),
+        (
+            len(leaves) == segment.count and leaves_root(leaves).hex() == statement.leaves_root,
+            "archive-leaves",
+            "has tree leaves other than those recorded when it was archived",
+        ),
+        (not present, "archive-rows-present", f"still has {present} of its entries in the log"),
+        (
+            _root(conn, statement.head_size) == statement.head_root,
+            "archive-head",
+            f"was proven against a root the tree does not have at size {statement.head_size}",
+        ),
+        (
+            _recorded(conn, segment),
+            "archive-unrecorded",
+            f"is not what log entry {segment.event_seq} recorded",
+        ),
+    )
+    label, seq = _label(segment), segment.first_seq
+    return [Problem(seq, kind, f"{label} {what}") for ok, kind, what in checks if not ok]
 
 
-def _event_problem(conn: Connection, segment: StoredSegment) -> Problem | None:
+def _root(conn: Connection, size: int) -> str | None:
+    try:
+        return root_at(conn, size).hex()
+    except IntegrityError:
+        return None
+
+
+def _recorded(conn: Connection, segment: StoredSegment) -> bool:
     """The archiving was recorded in the log, with this very statement and signature."""
     payload = conn.execute(
         select(LogEntry.payload).where(LogEntry.seq == segment.event_seq)
     ).scalar()
     if payload is None:
-        return None  # archived in turn, later: its own segment's signature covers it
-    details = (
-        json.loads(payload).get("run", {}).get("facets", {}).get("mlaudit_user_action", {})
-    ).get("details", {})
-    if (
+        return True  # archived in turn, later: its own segment's signature covers it
+    facets = json.loads(payload).get("run", {}).get("facets", {})
+    details = facets.get("mlaudit_user_action", {}).get("details", {})
+    return (
         details.get("signature") == segment.signature
         and details.get("statement") == segment.statement.to_json()
-    ):
-        return None
-    detail = f"{_label(segment)}: log entry {segment.event_seq} does not record this archiving"
-    return Problem(segment.first_seq, "archive-unrecorded", detail)
+    )
 
 
 def file_state(segment: StoredSegment) -> str | None:

@@ -11,6 +11,7 @@ from tamper import drop_guards, execute
 from tamper_tree import drop_tree_guards, set_node
 from test_retention_support import archive, old_history
 
+from lineage.retention.archive_file import read_archive
 from lineage.retention.policy import RetentionPolicy
 from lineage.store import AuditStore
 from lineage.verify import report_json, verify_chain, verify_log
@@ -134,6 +135,20 @@ def test_an_edited_leaf_inside_a_segment_is_caught(archived: AuditStore) -> None
     problems = _problems(archived)
     assert any(p["check"] == "tree" for p in problems)
     assert any(p["kind"] == "archive-leaves" and p["seq"] == 5 for p in problems)
+
+
+def test_a_row_put_back_inside_a_segment_is_named(archived: AuditStore, tmp_path: Path) -> None:
+    [row] = [r for r in read_archive(tmp_path / "segment-000000000001-000000000003.jsonl").rows
+             if r["seq"] == 2]  # fmt: skip
+    row.pop("categories")
+    columns = ", ".join(row)
+    execute(
+        archived.engine,
+        f"INSERT INTO audit_log ({columns}) VALUES ({', '.join(':' + c for c in row)})",
+        **row,
+    )
+    kinds = {p["kind"] for p in _problems(archived) if p["seq"] == 1}
+    assert "archive-rows-present" in kinds
 
 
 def test_an_altered_archive_file_is_caught_and_a_missing_one_only_noted(
