@@ -79,13 +79,16 @@ def table(documents: list[dict[str, Any]]) -> str:
 
 
 def notes(documents: list[dict[str, Any]]) -> str:
+    """Each result's notes, once per distinct note, with the figures it applies to."""
     lines = []
     for document in documents:
+        label = f"{document['size']} {document['benchmark']} {document['database']}"
+        by_note: dict[str, list[str]] = {}
         for figure in document["figures"]:
             if figure.get("note"):
-                label = f"{document['size']} {document['benchmark']} {document['database']}"
-                lines.append(f"- {label}, {figure['name']}: {figure['note']}")
-    return "\n".join(dict.fromkeys(lines))
+                by_note.setdefault(figure["note"], []).append(figure["name"])
+        lines.extend(f"- {label} ({', '.join(names)}): {note}" for note, names in by_note.items())
+    return "\n".join(lines)
 
 
 def machines(documents: list[dict[str, Any]]) -> str:
