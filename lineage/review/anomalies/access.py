@@ -107,17 +107,25 @@ class AccessProfile:
         return min(times) if times else None
 
 
-@dataclass(frozen=True)
 class Actors:
-    """Every actor the store knows: names by id, and when each was first seen."""
+    """Every actor the store knows: names by id, and when each was first seen. Read again when
+    an access names an actor committed after the last read (PostgreSQL reads see new commits)."""
 
-    names: dict[int, str]
-    first_seen: dict[str, str]
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self.names: dict[int, str] = {}
+        self.first_seen: dict[str, str] = {}
+        self._read()
 
-    @classmethod
-    def load(cls, conn: Connection) -> Actors:
-        rows = conn.execute(ACTORS).all()
-        return cls({r.id: r.name for r in rows}, {r.name: r.first_seen for r in rows})
+    def name(self, actor_id: int) -> str:
+        if actor_id not in self.names:
+            self._read()
+        return self.names[actor_id]
+
+    def _read(self) -> None:
+        rows = self._conn.execute(ACTORS).all()
+        self.names = {r.id: r.name for r in rows}
+        self.first_seen = {r.name: r.first_seen for r in rows}
 
 
 def load_profile(conn: Connection, actors: Actors, since: str, until: str) -> AccessProfile:
@@ -125,7 +133,7 @@ def load_profile(conn: Connection, actors: Actors, since: str, until: str) -> Ac
     profile = AccessProfile()
     params = {"since": since, "until": until}
     for row in conn.execute(DATA_ACCESS, params):
-        profile.add(actors.names[row.actor_id], row.hour, row.kind, int(row.n), row.first)
+        profile.add(actors.name(row.actor_id), row.hour, row.kind, int(row.n), row.first)
     for row in conn.execute(LOG_READS, params):
         profile.add(row.actor, row.hour, "log_read", int(row.n), row.first)
     return profile

@@ -25,7 +25,7 @@ class Inputs:
     def load(cls, ctx: ReviewContext, settings: AnomalySettings) -> Inputs:
         period = Period.of(ctx.window, settings.lookback_days)
         with ctx.store.engine.connect() as conn:
-            actors = Actors.load(conn)
+            actors = Actors(conn)
             window = load_profile(conn, actors, period.since, period.until)
             history = load_profile(conn, actors, period.base_since, period.base_until)
         return cls(ctx, settings, period, window, history, actors.first_seen)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, Row, bindparam, text
 
 from lineage.findings.draft import FindingDraft
 from lineage.review.anomalies.inputs import Inputs, actor_subject, anomaly, counted
@@ -82,23 +83,25 @@ def detect_first_sensitive_access(inputs: Inputs) -> list[FindingDraft]:
     return found
 
 
-def _before(conn: Connection, datasets: list[int], since: str) -> dict[int, dict[str, tuple]]:
+def _before(
+    conn: Connection, datasets: list[int], since: str
+) -> dict[int, dict[str, tuple[int, str]]]:
     """dataset id -> actor -> (accesses, first time) before the window."""
-    found: dict[int, dict[str, tuple]] = defaultdict(dict)
+    found: dict[int, dict[str, tuple[int, str]]] = defaultdict(dict)
     if datasets:
         for row in conn.execute(BEFORE_WINDOW, {"datasets": datasets, "since": since}):
             found[row.dataset_id][row.actor] = (int(row.n), row.first)
     return found
 
 
-def _others(history: dict[str, tuple], actor: str) -> Prior:
+def _others(history: dict[str, tuple[int, str]], actor: str) -> Prior:
     others = [value for name, value in history.items() if name != actor]
     if not others:
         return Prior()
     return Prior(sum(n for n, _ in others), len(others), min(t for _, t in others))
 
 
-def _finding(row, dataset: str, prior: Prior, first) -> FindingDraft:  # type: ignore[no-untyped-def]
+def _finding(row: Row[Any], dataset: str, prior: Prior, first: Row[Any]) -> FindingDraft:
     explanation = (
         f"First-ever access by this actor to {dataset}, a dataset holding personal data: a "
         f"{first.action} at {row.first} (run {first.run_id}), {counted(row.n, 'access')} in the "
