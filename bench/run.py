@@ -19,7 +19,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -132,6 +132,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", choices=[*DATABASES, "all"], default="all")
     names = [*OWN, *SCRIPTS]
     parser.add_argument("--only", choices=names, action="append", help="repeatable")
+    parser.add_argument(
+        "--ingest-repeats", type=int, help="ingest repeats (default: 3, once at full size)"
+    )
     args = parser.parse_args(argv)
     # Stopped with SIGTERM (or SIGINT from a shell that ignores it for background jobs), the
     # run still drops the PostgreSQL databases it made: SystemExit unwinds the `finally` blocks.
@@ -140,8 +143,11 @@ def main(argv: list[str] | None = None) -> None:
     only = set(args.only or names)
     databases = list(DATABASES) if args.db == "all" else [args.db]
     started = time.time()
+    plan = PLANS[args.size]
+    if args.ingest_repeats:
+        plan = replace(plan, ingest_repeats=args.ingest_repeats)
     for database in databases:
-        run_database(database, args.size, PLANS[args.size], only)
+        run_database(database, args.size, plan, only)
     run_scripts(args.size, only)
     _record_run(args.size, databases, sorted(only), started)
     update_readme()
