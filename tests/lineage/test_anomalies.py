@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 from test_anomalies_history import HISTORY_DAYS, History, routine_world
 
+from lineage.findings import list_findings
 from lineage.findings.draft import FindingDraft
 from lineage.privacy import pseudonym_for
 from lineage.review.anomalies import review_anomalies
 from lineage.review.anomalies.settings import load_settings
 from lineage.review.config import ReviewConfigError
+from lineage.review.runner import SERVICE_PRINCIPAL, run_reviews
 
 
 def staged_world(kit: Any) -> History:
@@ -135,10 +137,16 @@ def test_each_finding_states_its_baseline_and_what_was_observed(store, staged) -
         check(store, staged)
 
 
-def test_a_second_run_gives_the_same_fingerprints(store, staged) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_review_run_sees_the_same_findings_again(store, staged) -> None:  # type: ignore[no-untyped-def]
     world, found = staged
-    again = review_anomalies(world.context(store))
-    assert sorted(f.fingerprint for f in again) == sorted(f.fingerprint for f in found)
+    ctx = world.context(store)
+    first = run_reviews(store, ["anomalies"], ctx.window, SERVICE_PRINCIPAL, config={})
+    second = run_reviews(store, ["anomalies"], ctx.window, SERVICE_PRINCIPAL, config={})
+    assert [(r.opened, r.seen_again, r.error) for r in first.results] == [(5, 0, None)]
+    assert [(r.opened, r.seen_again, r.error) for r in second.results] == [(0, 5, None)]
+    stored = list_findings(store.engine, kind="anomaly")
+    assert sorted(f.fingerprint for f in stored) == sorted(f.fingerprint for f in found)
+    assert {f.occurrences for f in stored} == {2}
 
 
 def test_sensitivities_come_from_the_configuration(store, staged) -> None:  # type: ignore[no-untyped-def]
