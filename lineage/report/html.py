@@ -33,8 +33,8 @@ def render_html(envelope: dict[str, Any]) -> str:
         f"<h1>{escape(title)}</h1>",
         f"<p class=muted>Period {escape(period['since'])} to {escape(period['until'])} (UTC). "
         f"Generated {escape(body['generated_at'])} by {escape(body['generated_by']['subject'])} "
-        f"({escape(', '.join(body['generated_by']['roles']))}). Log identity (first entry "
-        f"hash) <code>{escape(str(body['store']['first_entry_hash']))}</code>.</p>",
+        f"({escape(', '.join(body['generated_by']['roles']))}). Log identity (first leaf "
+        f"hash) <code>{escape(str(body['store']['first_leaf_hash']))}</code>.</p>",
         _signature_box(envelope),
         s.activity(body),
         s.models(body),

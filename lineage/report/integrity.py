@@ -11,15 +11,18 @@ from sqlalchemy import Connection, select
 from lineage.errors import IntegrityError
 from lineage.merkle.heads import SignedHead, latest_head, stored_heads
 from lineage.merkle.proofs import ProofError, consistency_proof
+from lineage.merkle.tree import NODES
 from lineage.merkle.verifier import InvalidProof, check_consistency
 from lineage.models import LogEntry
 from lineage.verify import IntegrityReport, report_json
 
 
 def store_identity(conn: Connection) -> dict[str, Any]:
-    """The log's first entry hash names the log: another store (or a rebuilt one) differs."""
+    """What names the log: its first entry's chain hash and Merkle leaf. Another store (or one
+    rebuilt from other events) differs. The leaf stays when retention archives the entry."""
     first = conn.execute(select(LogEntry.entry_hash).where(LogEntry.seq == 1)).scalar()
-    return {"first_entry_hash": first}
+    leaf = conn.execute(select(NODES.c.hash).where(NODES.c.pos == 0)).scalar()
+    return {"first_entry_hash": first, "first_leaf_hash": bytes(leaf).hex() if leaf else None}
 
 
 def verification(report: IntegrityReport) -> dict[str, Any]:

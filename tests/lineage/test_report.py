@@ -14,6 +14,8 @@ from lineage.accounts.service import add_user
 from lineage.authz import Principal
 from lineage.cli.session import LOCAL_OPERATOR
 from lineage.findings import FindingDraft, change_status, list_findings, record_findings
+from lineage.merkle.entries import entries_bytes
+from lineage.merkle.hashing import leaf_hash
 from lineage.privacy import pseudonym_for
 from lineage.report import build_report, issue_report, list_reports, load_report, verify_file
 from lineage.store import AuditStore
@@ -138,6 +140,11 @@ def test_findings_and_their_resolution(staged: AuditStore) -> None:
     assert build_report(staged, JAN_1, JAN_3, generated_by=AUDITOR)["findings"]["items"] == []
 
 
+def staged_first_entry(store: AuditStore) -> bytes:
+    with store.engine.connect() as conn:
+        return next(entries_bytes(conn, 0, 1))
+
+
 def test_integrity_evidence_links_the_period_heads(staged: AuditStore) -> None:
     issue_report(staged, JAN_1, JAN_3, AUDITOR, None)  # signs a head over the whole log
     body = build_report(staged, JAN_1, to_store_time(datetime.now(UTC)), generated_by=AUDITOR)
@@ -145,7 +152,9 @@ def test_integrity_evidence_links_the_period_heads(staged: AuditStore) -> None:
     assert integrity["ok"] and integrity["problems"] == []
     heads = integrity["heads"]
     assert [h["id"] for h in heads["in_period"]] == [body["built_against"]["id"]]
-    assert body["store"]["first_entry_hash"] and len(body["store"]["first_entry_hash"]) == 64
+    identity = body["store"]
+    assert len(identity["first_entry_hash"]) == 64 and len(identity["first_leaf_hash"]) == 64
+    assert identity["first_leaf_hash"] == leaf_hash(staged_first_entry(staged)).hex()
 
 
 def test_issuing_stores_records_and_writes_the_report(staged: AuditStore, tmp_path: Path) -> None:
