@@ -81,11 +81,14 @@ def archive_due(
         return outcome
     head = sign_head(store)
     key_id, private = store.keys.signing_key()
-    for segment in plan.segments:
-        outcome.archived.append(
-            _archive(store, principal, segment, head, (key_id, private), outcome.folder)
-        )
-    rebuild_projections(store.engine)
+    try:
+        for segment in plan.segments:
+            outcome.archived.append(
+                _archive(store, principal, segment, head, (key_id, private), outcome.folder)
+            )
+    finally:  # a segment refused half way leaves the ones before it archived: rebuild for them
+        if outcome.archived:
+            rebuild_projections(store.engine)
     return outcome
 
 
