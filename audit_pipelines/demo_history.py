@@ -21,8 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from lineage.accounts.auth import login
-from lineage.accounts.service import add_user
+from lineage.accounts.service import add_user, find_account
 from lineage.authz import Principal
 from lineage.cli.session import LOCAL_OPERATOR
 from lineage.facets import schema_url
@@ -62,7 +61,12 @@ class DemoPeople:
     credentials: Path
 
     def principal(self, store: AuditStore, name: str) -> Principal:
-        return login(store, name, self.passwords[name])
+        """The person as a signed-in session sees them: their account's roles and projects.
+        The demo does not re-check the password it just generated: the password hash is slow
+        on purpose, and the credentials file is what people sign in with."""
+        account = find_account(store, name)
+        roles, projects = tuple(account["roles"]), tuple(account["projects"])
+        return Principal(name=name, roles=roles, kind="user", projects=projects)
 
 
 def create_accounts(store: AuditStore, home: Path) -> DemoPeople:
