@@ -59,6 +59,13 @@ PAGES = (
         (READ_LINEAGE, READ_EVENTS, READ_PERSONAL, VERIFY),
     ),
     PageSpec("app_pages/findings.py", "Findings", ":material/report:", "Review", (READ_FINDINGS,)),
+    PageSpec(
+        "app_pages/reports.py",
+        "Compliance reports",
+        ":material/gavel:",
+        "Review",
+        (READ_FINDINGS,),
+    ),
 )
 SIGN_IN = PageSpec("app_pages/sign_in.py", "Sign in", ":material/login:", "", ())
 NO_ACCESS = PageSpec("app_pages/no_access.py", "No access", ":material/block:", "", ())

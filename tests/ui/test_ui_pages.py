@@ -14,7 +14,7 @@ from ui_seed import DEPLOYED_VERSION
 
 LINEAGE = ["overview", "trace", "impact", "history", "timeline"]
 AUDIT = ["activity", "audit_log", "evidence"]
-REVIEW = ["findings"]
+REVIEW = ["findings", "reports"]
 TITLES = {
     "overview": "Overview",
     "trace": "Trace",
@@ -25,6 +25,7 @@ TITLES = {
     "audit_log": "Audit log",
     "evidence": "Evidence pack",
     "findings": "Findings",
+    "reports": "Compliance reports",
 }
 ALLOWED = {
     "ada": LINEAGE + AUDIT + REVIEW,
@@ -127,6 +128,11 @@ def check_findings(at: AppTest, name: str) -> None:
     assert at.dataframe or any("No finding matches" in i.value for i in at.info)
 
 
+def check_reports(at: AppTest, name: str) -> None:
+    assert any("Signed reports per period" in c.value for c in at.caption)
+    assert at.dataframe or any("No compliance report" in i.value for i in at.info)
+
+
 CHECKS = {
     "overview": check_overview,
     "trace": check_trace,
@@ -137,6 +143,7 @@ CHECKS = {
     "audit_log": check_audit_log,
     "evidence": check_evidence,
     "findings": check_findings,
+    "reports": check_reports,
 }
 
 
