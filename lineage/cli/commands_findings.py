@@ -109,7 +109,7 @@ def show_command(finding_id: FindingId, db: Db = None, as_json: Json = False) ->
         target = {"kind": "finding", "name": str(finding_id)}
         who = audited(store, "log.read.finding", READ_FINDINGS, target)
         finding = get_finding(store.engine, finding_id)
-        history = [_personal(vars(h), who) for h in finding_history(store.engine, finding_id)]
+        history = [_personal(h.as_dict(), who) for h in finding_history(store.engine, finding_id)]
     shown = _personal(finding.as_dict(), who)
     if as_json:
         print_json({**shown, "history": history})

@@ -60,6 +60,9 @@ class StatusChange:
     actor: str | None
     note: str | None
 
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
 
 @dataclass(frozen=True)
 class RecordOutcome:

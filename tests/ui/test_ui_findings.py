@@ -13,7 +13,9 @@ from streamlit.testing.v1 import AppTest
 from ui_helpers import MODEL, page_text, user_actions
 from ui_seed import DEPLOYED_VERSION
 
+from lineage.accounts.service import set_roles
 from lineage.authz import Principal
+from lineage.cli.session import LOCAL_OPERATOR
 from lineage.findings import FindingDraft, list_findings, record_findings
 from lineage.privacy import pseudonym_for
 from lineage.store import AuditStore
@@ -110,6 +112,21 @@ def test_status_filter_and_acknowledge(app, ui_store: AuditStore) -> None:  # ty
     assert any("No finding matches" in i.value for i in at.info)
     at.multiselect(key="findings_status").set_value(["acknowledged"]).run()
     assert at.dataframe[0].value["id"].tolist() == [anomaly]
+
+
+def test_a_role_revoked_before_the_click_is_refused_and_recorded(app, ui_store) -> None:  # type: ignore[no-untyped-def]
+    import streamlit as st
+
+    ids = recorded(ui_store)
+    at = pick(open_findings(app("aud")), ids["anomaly.access_volume"])
+    set_roles(ui_store, LOCAL_OPERATOR, "aud", "viewer", grant=True)
+    set_roles(ui_store, LOCAL_OPERATOR, "aud", "auditor", grant=False)
+    st.cache_data.clear()  # the app re-reads accounts at most 30 s later; do not wait here
+    click(at, "Acknowledge")
+    assert {f.status for f in list_findings(ui_store.engine)} == {"open"}
+    (refused,) = user_actions(ui_store, "finding.acknowledged")
+    assert refused["outcome"] == "denied"
+    assert refused["actor"] == pseudonym_for("aud", ui_store.keys.pseudonym_key())
 
 
 @pytest.mark.parametrize("name", ["eng", "vic"])

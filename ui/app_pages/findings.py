@@ -75,7 +75,7 @@ def render(principal: Principal) -> None:
     )
     if finding_id is None:
         return
-    history = [vars(h) for h in finding_history(engine, finding_id)]
+    history = [h.as_dict() for h in finding_history(engine, finding_id)]
     finding_panel(by_id[finding_id], data.visible(history, principal))
     triage_controls(principal, by_id[finding_id])
 

@@ -8,11 +8,12 @@ import streamlit as st
 
 from lineage.authz import TRIAGE_FINDINGS, Principal, is_allowed
 from lineage.findings import SEVERITIES, STATUSES, FindingCounts, FindingError, change_status
-from ui import data
+from ui import data, session
 from ui.components.format import frame, when, who
 
 NOTE = "findings_note"
 OUTCOME = "findings_outcome"  # what the last triage click did, shown once on the next run
+ACTIONS = {"acknowledged": "finding.acknowledged", "resolved": "finding.resolved"}
 LIST_COLUMNS = ["id", "severity", "status", "title", "kind", "rule", "subject", "last", "seen"]
 
 
@@ -83,18 +84,26 @@ def triage_controls(principal: Principal, finding: dict[str, Any]) -> None:
         icon=":material/visibility:",
         disabled=finding["status"] != "open",
         on_click=_triage,
-        args=(principal, finding["id"], "acknowledged"),
+        args=(finding["id"], "acknowledged"),
     )
     resolve.button(
         "Resolve",
         icon=":material/task_alt:",
         on_click=_triage,
-        args=(principal, finding["id"], "resolved"),
+        args=(finding["id"], "resolved"),
     )
 
 
-def _triage(principal: Principal, finding_id: int, status: str) -> None:
+def _triage(finding_id: int, status: str) -> None:
     """Runs before the page does (a button callback), so the page shows the changed finding."""
+    principal = session.current()  # roles as they are now, not as they were at the last render
+    if principal is None:
+        return
+    if not is_allowed(principal, TRIAGE_FINDINGS):
+        target = {"kind": "finding", "name": str(finding_id)}
+        session.record_denied(principal, ACTIONS[status], target)
+        st.session_state[OUTCOME] = ("error", f"Your role may not set findings {status}.")
+        return
     note = st.session_state.get(NOTE)
     try:
         change_status(data.store(), principal, finding_id, status, note)
