@@ -14,12 +14,19 @@ from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import DBAPIError
 
 from lineage.append import append_batch
-from lineage.db import create_store_engine, migrate, writer_transaction
+from lineage.db import (
+    create_store_engine,
+    migrate,
+    refresh_statistics,
+    statistics_due,
+    writer_transaction,
+)
 from lineage.errors import InvalidEventsError
 from lineage.ingest_result import Accepted, IngestResult
-from lineage.keys import KeyStore
+from lineage.keys import KeyStore, SymmetricKey
 from lineage.models import LogEntry
 from lineage.prepare import PreparedEvent, RawEvent, prepare_batch
 from lineage.privacy.apply import Identities, Pseudonymizer
@@ -46,6 +53,9 @@ class AuditStore:
         self.settings = settings or Settings.from_env()
         self.keys = keys or KeyStore(self.settings.keys_dir)
         self._rules = privacy_rules
+        # Key purposes whose fingerprint this store has seen committed: a fingerprint never
+        # changes once stored, so one check per process is enough (it cost a query per ingest).
+        self._keys_checked: set[str] = set()
 
     @classmethod
     def open(
@@ -128,23 +138,45 @@ class AuditStore:
         for item in prepared:
             for pseudonym, identity in item.identities.items():
                 identities.setdefault(pseudonym, identity)  # the first spelling seen is kept
-        with writer_transaction(self.engine) as conn:
-            received_at = now_store_time()
-            self._record_identities(conn, identities, received_at)
-            accepted, new = append_batch(
-                conn, prepared, submitter=submitter, received_at=received_at
-            )
-            project_entries(conn, new)
+        dbapi_error = self.engine.dialect.loaded_dbapi.Error
+        try:
+            with writer_transaction(self.engine) as conn:
+                received_at = now_store_time()
+                checked = self._record_identities(conn, identities, received_at)
+                accepted, new = append_batch(
+                    conn, prepared, submitter=submitter, received_at=received_at
+                )
+                project_entries(conn, new)
+        except dbapi_error as exc:
+            # The append and projection run statements on the driver itself; callers handle
+            # SQLAlchemy's exceptions (a refused value is a DataError, a lost server a
+            # disconnect), so the driver's error is raised as the one SQLAlchemy would raise.
+            gone = self.engine.dialect.is_disconnect(exc, None, None)
+            raise DBAPIError.instance(
+                None, None, exc, dbapi_error, connection_invalidated=gone
+            ) from exc
+        self._keys_checked.update(checked)  # committed: the fingerprints are stored
+        if new and statistics_due(new[0].seq - 1, new[-1].seq):
+            refresh_statistics(self.engine)
         return sorted(accepted, key=lambda a: a.index)
 
-    def _record_identities(self, conn: Connection, identities: Identities, now: str) -> None:
-        """Seal new identities into the vault (same transaction as the append: all or nothing)."""
-        check_key(conn, "pseudonym", self.pseudonymizer.key, now)
+    def _record_identities(self, conn: Connection, identities: Identities, now: str) -> list[str]:
+        """Seal new identities into the vault (same transaction as the append: all or nothing).
+
+        Returns the key purposes checked in this transaction.
+        """
+        checked = [self._check_key(conn, "pseudonym", self.pseudonymizer.key, now)]
         if not identities:
-            return
+            return checked
         vault_key = self.keys.vault_key()
-        check_key(conn, "vault", vault_key, now)
+        checked.append(self._check_key(conn, "vault", vault_key, now))
         record_identities(conn, identities, vault_key, now)
+        return checked
+
+    def _check_key(self, conn: Connection, purpose: str, key: SymmetricKey, now: str) -> str:
+        if purpose not in self._keys_checked:
+            check_key(conn, purpose, key, now)
+        return purpose
 
     def count_entries(self) -> int:
         with self.engine.connect() as conn:

@@ -59,7 +59,8 @@ class Frontier:
 
 def stored_size(conn: Connection) -> tuple[int, bool]:
     """(leaves in the tree, whether the last append's nodes are all there)."""
-    top = conn.execute(select(func.max(NODES.c.pos))).scalar()
+    # Plain SQL: these two run in every append, where building a Core statement cost more.
+    top = conn.exec_driver_sql(f"SELECT max(pos) FROM {NODES.name}").scalar()
     count = 0 if top is None else top + 1
     size = size_for_nodes(count)
     return size, nodes_for_size(size) == count
@@ -70,7 +71,8 @@ def read_nodes(conn: Connection, nodes: Iterable[Node]) -> dict[Node, bytes]:
     by_pos = {position(level, index): (level, index) for level, index in nodes}
     if not by_pos:
         return {}
-    rows = conn.execute(select(NODES.c.pos, NODES.c.hash).where(NODES.c.pos.in_(list(by_pos))))
+    positions = ", ".join(str(int(pos)) for pos in by_pos)  # computed integers, never input
+    rows = conn.exec_driver_sql(f"SELECT pos, hash FROM {NODES.name} WHERE pos IN ({positions})")
     return {by_pos[pos]: bytes(digest) for pos, digest in rows}
 
 

@@ -20,6 +20,7 @@ from lineage.keys import SymmetricKey
 from lineage.models.privacy import VaultEntry
 from lineage.privacy.pseudonyms import is_pseudonym, key_id_of, pseudonym_for
 from lineage.privacy.sealing import Sealed, VaultDecryptionError, seal, unseal
+from lineage.projection.sql import Sql
 from lineage.timeutil import now_store_time
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 VAULT = VaultEntry.__table__
-CHUNK = 500
 
 
 class IdentityErased(AuditError):
@@ -62,12 +62,12 @@ def record_identities(
     re-ingesting old events never brings an erased identity back.
     """
     wanted = list(identities)
-    known: set[str] = set()
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        known.update(
-            conn.execute(select(VAULT.c.pseudonym).where(VAULT.c.pseudonym.in_(chunk))).scalars()
-        )
+    # On the driver: every ingest runs this, and a Core statement cost more than the query.
+    sql = Sql(conn)
+    (rows,) = sql.fetch(
+        sql.where_in(f"SELECT pseudonym FROM {VAULT.name} WHERE pseudonym {{in}}", wanted)
+    )
+    known = {row[0] for row in rows}
     rows = [_row(p, identities[p], vault_key, now) for p in wanted if p not in known]
     if rows:
         conn.execute(insert(VAULT), rows)
