@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, text
 
-from lineage.queries.graph_sql import DOWNSTREAM, END_OF_TIME, MAX_DEPTH
+from lineage.queries.graph_sql import END_OF_TIME, walk_downstream
 from lineage.queries.nodes import (
     OUTPUT_RUNS_OF_VERSIONS,
     VERSIONS,
@@ -38,16 +38,11 @@ def impact(
     bound = to_store_time(as_of) if as_of else END_OF_TIME
     with engine.connect() as conn:
         root = resolve_dataset(conn, dataset, namespace=namespace)
-        depths = {
-            r.version_id: r.depth
-            for r in conn.execute(
-                DOWNSTREAM, {"dataset_id": root["id"], "as_of": bound, "max_depth": MAX_DEPTH}
-            )
-        }
+        depths = walk_downstream(conn, root["id"], bound)
         downstream = {vid: d for vid, d in depths.items() if d > 0}
         versions = chunked_rows(conn, VERSIONS, downstream)
         producers = chunked_rows(conn, OUTPUT_RUNS_OF_VERSIONS, downstream, as_of=bound)
-        runs = load_runs(conn, {p["run_id"] for p in producers})
+        runs = load_runs(conn, {p["run_id"] for p in producers}, facets=False)
         deployments = _deployments(conn, downstream, bound)
     views = sorted(
         (version_view(v, downstream[v["id"]]) for v in versions),

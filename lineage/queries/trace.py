@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from lineage.queries.graph_sql import END_OF_TIME, MAX_DEPTH, UPSTREAM
+from lineage.queries.graph_sql import END_OF_TIME, walk_upstream
 from lineage.queries.ml import deployments_of, evaluations_of, live_deployments
 from lineage.queries.nodes import (
     INPUTS_OF_RUNS,
@@ -34,12 +34,7 @@ def trace(
         dataset = resolve_dataset(conn, model, namespace=namespace, kind="MODEL")
         start = resolve_version(conn, dataset, version, cutoff)
         bound = cutoff or END_OF_TIME
-        depths = {
-            r.version_id: r.depth
-            for r in conn.execute(
-                UPSTREAM, {"start": start["id"], "as_of": bound, "max_depth": MAX_DEPTH}
-            )
-        }
+        depths = walk_upstream(conn, start["id"], bound)
         versions = chunked_rows(conn, VERSIONS, depths)
         producers = chunked_rows(conn, OUTPUT_RUNS_OF_VERSIONS, depths, as_of=bound)
         run_ids = {p["run_id"] for p in producers}
