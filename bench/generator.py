@@ -154,7 +154,7 @@ class LineageGenerator:
                     yield self._write(node, ("transform", actor), node.inputs)
         for model in domain.models:
             if self.rng.random() < 0.6:
-                yield from self.ml.release(domain, model, self._user(), self.clock)
+                yield from self.ml.release(domain, model, self._user(), lambda: self.clock)
 
     def _write(self, node: Node, how: tuple[str, tuple[str, str]], inputs: list[Node]) -> Run:
         verb, actor = how

@@ -8,7 +8,7 @@ replaces as `previousVersion`).
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -50,9 +50,13 @@ class MLSteps:
         self.depths: dict[int, int] = {}
 
     def release(
-        self, domain: Domain, model: Node, user: tuple[str, str], now: datetime
+        self, domain: Domain, model: Node, user: tuple[str, str], clock: Callable[[], datetime]
     ) -> Iterator[Run]:
-        """Train a new version of `model`; if that works, evaluate it and maybe deploy it."""
+        """Train a new version of `model`; if that works, evaluate it and maybe deploy it.
+
+        `clock()` is the generator's time: between two yields it is the start of the run just
+        yielded, which is after every earlier run ended."""
+        before = clock()
         if not all(i.current for i in model.inputs):
             return
         previous = model.current
@@ -61,9 +65,10 @@ class MLSteps:
         if training.failed:
             return
         depth = depth_of(model, self.depths)
-        self.book.model_version(model, model.current, depth, now, previous)
+        self.book.model_version(model, model.current, depth, before, previous)
         evaluation, passed = self._evaluate(domain, model, user)
         yield evaluation
+        self.book.moment(model, clock(), str(model.current))
         if passed:
             yield self._deploy(domain, model, user, "staging")
             if self.rng.random() < 0.4:

@@ -80,8 +80,12 @@ class TargetBook:
         self.models.offer(ModelVersion(model.namespace, model.name, str(version), depth))
         if previous:
             # `now` is before this training run started and after the previous version existed.
-            moment = now.isoformat(timespec="microseconds")
-            self.moments.offer(AsOf(model.namespace, model.name, moment, previous))
+            self.moment(model, now, previous)
+
+    def moment(self, model: Node, when: datetime, version: str) -> None:
+        """At `when`, `version` was the latest version of `model`."""
+        moment = when.isoformat(timespec="microseconds")
+        self.moments.offer(AsOf(model.namespace, model.name, moment, version))
 
     def targets(self, domains: list[Domain]) -> Targets:
         sources = [DatasetRef(s.namespace, s.name, s.versions) for d in domains for s in d.sources]

@@ -62,4 +62,8 @@ def test_store_accepts_everything_and_model_chains_are_30_deep(sqlite_url: str) 
         found = trace(store.engine, model.name, version=model.version, namespace=model.namespace)
         assert max(node["depth"] for node in found["datasets"]) >= 30
         assert found["sources"]
+    assert targets.as_of
+    for moment in targets.as_of:
+        then = trace(store.engine, moment.name, namespace=moment.namespace, as_of=moment.as_of)
+        assert then["model"]["version"] == moment.version
     store.close()
