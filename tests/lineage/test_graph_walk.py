@@ -1,6 +1,5 @@
 """The level-by-level lineage walks answer exactly what the recursive CTE they replaced answered
-(every version, each at its shortest distance, edges as of a moment), on graphs full of diamonds,
-and the store keeps PostgreSQL's planner statistics current as the log grows."""
+(every version, each at its shortest distance, edges as of a moment), on graphs full of diamonds."""
 
 from __future__ import annotations
 
@@ -9,7 +8,6 @@ import random
 import pytest
 from sqlalchemy import text
 
-from lineage.db import refresh_statistics, statistics_due
 from lineage.queries.graph_sql import END_OF_TIME, MAX_DEPTH, walk_downstream, walk_upstream
 
 # The walks as they were: the reference the new ones must agree with.
@@ -98,29 +96,3 @@ def test_downstream_walk_equals_the_recursive_query(diamonds) -> None:  # type: 
             for moment in (END_OF_TIME, "2026-01-01T00:30:00.000000Z"):
                 expected = _reference(conn, CTE_DOWN, {"dataset_id": dataset, "as_of": moment})
                 assert walk_downstream(conn, dataset, moment) == expected
-
-
-def test_statistics_are_due_when_the_log_passes_a_power_of_two() -> None:
-    assert statistics_due(1000, 1100)  # past 1024
-    assert statistics_due(2047, 2048)
-    assert not statistics_due(1100, 2000)
-    assert not statistics_due(10, 600)  # too small to matter
-    assert statistics_due(0, 5000)
-
-
-def test_refresh_statistics_analyzes_the_query_tables(pg_url: str, kit) -> None:  # type: ignore[no-untyped-def]
-    from lineage.store import AuditStore
-
-    store = AuditStore.open(pg_url)
-    store.ingest([kit.event("r", "j", time="2026-01-01T00:00:00Z")])
-    refresh_statistics(store.engine)
-    with store.engine.connect() as conn:
-        analyzed = conn.execute(
-            text(
-                "SELECT count(*) FROM pg_stat_user_tables "
-                "WHERE relname IN ('run_inputs', 'run_outputs', 'data_access') "
-                "AND last_analyze IS NOT NULL"
-            )
-        ).scalar()
-    store.close()
-    assert analyzed == 3

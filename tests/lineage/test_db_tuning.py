@@ -1,0 +1,40 @@
+"""Database tuning the store applies: PostgreSQL planner statistics kept current as the log
+grows, and a SQLite page cache sized for the log's random-key index."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from lineage.db import SQLITE_CACHE_KIB, create_store_engine, refresh_statistics, statistics_due
+from lineage.store import AuditStore
+
+
+def test_statistics_are_due_when_the_log_passes_a_power_of_two() -> None:
+    assert statistics_due(1000, 1100)  # past 1024
+    assert statistics_due(2047, 2048)
+    assert not statistics_due(1100, 2000)
+    assert not statistics_due(10, 600)  # too small to matter
+    assert statistics_due(0, 5000)
+
+
+def test_refresh_statistics_analyzes_the_query_tables(pg_url: str, kit) -> None:  # type: ignore[no-untyped-def]
+    store = AuditStore.open(pg_url)
+    store.ingest([kit.event("r", "j", time="2026-01-01T00:00:00Z")])
+    refresh_statistics(store.engine)
+    with store.engine.connect() as conn:
+        analyzed = conn.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_user_tables "
+                "WHERE relname IN ('run_inputs', 'run_outputs', 'data_access') "
+                "AND last_analyze IS NOT NULL"
+            )
+        ).scalar()
+    store.close()
+    assert analyzed == 3
+
+
+def test_sqlite_connections_get_the_larger_page_cache(sqlite_url: str) -> None:
+    engine = create_store_engine(sqlite_url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -SQLITE_CACHE_KIB
+    engine.dispose()
