@@ -13,6 +13,7 @@ from lineage.findings import list_findings
 from lineage.findings.draft import FindingDraft
 from lineage.privacy import pseudonym_for
 from lineage.review.anomalies import review_anomalies
+from lineage.review.anomalies.access import Actors, load_profile
 from lineage.review.anomalies.settings import load_settings
 from lineage.review.config import ReviewConfigError
 from lineage.review.runner import SERVICE_PRINCIPAL, run_reviews
@@ -187,3 +188,19 @@ def test_the_review_reads_its_own_section(store, kit) -> None:  # type: ignore[n
     ctx = History(kit).context(store, {"anomalies": {"unusual_hour": {"max_shar": 0.1}}})
     with pytest.raises(ReviewConfigError, match=r"anomalies\.unusual_hour\.max_shar"):
         review_anomalies(ctx)
+
+
+def test_an_access_without_actor_counts_for_its_runs_actor(store, kit) -> None:  # type: ignore[no-untyped-def]
+    start = kit.event("r", "read", time="2026-11-01T09:00:00Z", event_type="START", actor="alice")
+    complete = kit.event(
+        "r", "read", time="2026-11-01T09:05:00Z", inputs=[kit.dataset(n) for n in "abc"]
+    )
+    anonymous = kit.event("s", "read", time="2026-11-01T09:06:00Z", inputs=[kit.dataset("d")])
+    store.ingest([start, complete, anonymous])
+    with store.engine.connect() as conn:
+        profile = load_profile(
+            conn, Actors(conn), "2026-11-01T00:00:00.000000Z", "2026-11-02T00:00:00.000000Z"
+        )
+    assert profile.actors() == [psn(store, "alice")]
+    assert profile.hourly(psn(store, "alice")) == {"2026-11-01T09": 3}
+    assert profile.first_in(psn(store, "alice"), "2026-11-01") == "2026-11-01T09:05:00.000000Z"
