@@ -39,22 +39,30 @@ def graph_and_details(trace: dict[str, Any], principal: Principal) -> None:
     people = is_allowed(principal, READ_PERSONAL) and st.toggle(
         "People in the graph", value=True, key="trace_people", help="Who launched each run."
     )
-    dot, nodes = trace_graph(trace, people=people)
+    drawing = trace_graph(trace, people=people)
     left, right = st.columns([5, 3], gap="medium")
     with left:
-        if dot is None:
-            st.warning(f"{len(nodes)} nodes are too many to draw; the tables below hold them all.")
+        if drawing.dot is None:
+            count = len(drawing.nodes)
+            st.warning(f"{count} nodes are too many to draw; the tables below hold them all.")
         else:
-            st.graphviz_chart(dot, width="content")
-            who = "; dashed: who launched what" if people else ""
+            st.graphviz_chart(drawing.dot, width="content")
+            who = "; dashed: who launched what" if people and not drawing.condensed else ""
             st.caption(
                 "Raw sources at the top, the model and its deployments below. Green: the "
                 f"model and live deployments; red: deleted data{who}."
             )
+            if drawing.condensed:
+                left_out = " and ".join(drawing.condensed)
+                folded = " (an arrow joins a run's inputs to its outputs)"
+                st.caption(
+                    f"{len(drawing.nodes)} nodes: drawn without {left_out} to stay readable"
+                    f"{folded if 'runs' in drawing.condensed else ''}; the tables below list all."
+                )
     with right:
         model = trace["model"]
         key = f"trace_{model['name']}_{model['version']}_{trace['as_of']}"
-        node_panel(nodes, principal, key, evaluations=trace["evaluations"])
+        node_panel(drawing.nodes, principal, key, evaluations=trace["evaluations"])
 
 
 def tables(trace: dict[str, Any]) -> None:

@@ -1,8 +1,10 @@
 """A trace as a Graphviz DOT graph: raw sources at the top, the model and its deployments below.
 
 Returns the nodes too, so the page can offer a node picker (Streamlit cannot report clicks on a
-graphviz chart). Very large traces are not drawn: a browser cannot lay out thousands of nodes,
-and the tables below the graph hold the same facts.
+graphviz chart). A deep trace is condensed before it is refused: first the people are left out,
+then each run is folded into the edges from its inputs to its outputs, so a 30-hop chain still
+draws as its datasets. Only a trace with more dataset versions than a browser can lay out is not
+drawn; the tables below the graph hold the same facts.
 """
 
 from __future__ import annotations
@@ -38,13 +40,33 @@ def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def trace_graph(trace: dict[str, Any], *, people: bool) -> tuple[str | None, list[Node]]:
-    """(DOT source or None when too large to draw, the nodes in reading order)."""
-    nodes = _dataset_nodes(trace) + _run_nodes(trace) + _deployment_nodes(trace)
-    if people:
-        nodes += _user_nodes(trace)
-    if len(nodes) > MAX_NODES:
-        return None, nodes
+@dataclass(frozen=True)
+class Drawing:
+    """What trace_graph drew: DOT (None when too large), all nodes, and what was left out."""
+
+    dot: str | None
+    nodes: list[Node]
+    condensed: tuple[str, ...] = ()
+
+
+def trace_graph(trace: dict[str, Any], *, people: bool) -> Drawing:
+    """The trace as DOT, condensed as far as needed to stay drawable."""
+    datasets, runs = _dataset_nodes(trace), _run_nodes(trace)
+    deployments, users = _deployment_nodes(trace), _user_nodes(trace) if people else []
+    nodes = datasets + runs + deployments + users
+    if len(nodes) <= MAX_NODES:
+        return Drawing(_dot(trace, nodes, runs=True, people=people), nodes)
+    if len(nodes) - len(users) <= MAX_NODES:
+        drawn = datasets + runs + deployments
+        return Drawing(_dot(trace, drawn, runs=True, people=False), nodes, ("people",))
+    if len(datasets) + len(deployments) <= MAX_NODES:
+        drawn = datasets + deployments
+        left_out = ("people", "runs") if users else ("runs",)
+        return Drawing(_dot(trace, drawn, runs=False, people=False), nodes, left_out)
+    return Drawing(None, nodes, ("everything",))
+
+
+def _dot(trace: dict[str, Any], nodes: list[Node], *, runs: bool, people: bool) -> str:
     lines = [
         "digraph trace {",
         'rankdir=TB; bgcolor="transparent"; nodesep=0.3; ranksep=0.35;',
@@ -53,12 +75,27 @@ def trace_graph(trace: dict[str, Any], *, people: bool) -> tuple[str | None, lis
         'edge [color="#868e96", arrowsize=0.6];',
     ]
     lines += [f"{_q(n.id)} [{_attrs(n)}];" for n in nodes]
-    lines += [f"{_q(e['from'])} -> {_q(e['to'])};" for e in trace["edges"]]
+    edges = trace["edges"] if runs else _through_runs(trace)
+    lines += [f"{_q(e['from'])} -> {_q(e['to'])};" for e in edges]
     lines += _deployment_edges(trace)
     if people:
         lines += _user_edges(trace)
     lines.append("}")
-    return "\n".join(lines), nodes
+    return "\n".join(lines)
+
+
+def _through_runs(trace: dict[str, Any]) -> list[dict[str, str]]:
+    """Dataset-to-dataset edges: each run's inputs joined to its outputs."""
+    run_ids = {r["run_id"] for r in trace["runs"]}
+    inputs: dict[str, list[str]] = {}
+    outputs: dict[str, list[str]] = {}
+    for e in trace["edges"]:
+        if e["to"] in run_ids:
+            inputs.setdefault(e["to"], []).append(e["from"])
+        elif e["from"] in run_ids:
+            outputs.setdefault(e["from"], []).append(e["to"])
+    pairs = {(a, b) for run, outs in outputs.items() for a in inputs.get(run, []) for b in outs}
+    return [{"from": a, "to": b} for a, b in sorted(pairs)]
 
 
 def _attrs(node: Node) -> str:
