@@ -88,23 +88,22 @@ class AnomalySettings:
     metric_drop_at_deploy: MetricDropAtDeploy = field(default_factory=MetricDropAtDeploy)
 
 
-DETECTORS = tuple(f.name for f in fields(AnomalySettings) if f.name != "lookback_days")
+DETECTOR_NAMES = tuple(f.name for f in fields(AnomalySettings) if f.name != "lookback_days")
 
 
 def load_settings(section: Mapping[str, Any]) -> AnomalySettings:
     """The `[anomalies]` section over the defaults; ReviewConfigError names a bad key."""
     defaults = AnomalySettings()
-    unknown = sorted(set(section) - {"lookback_days", *DETECTORS})
+    unknown = sorted(set(section) - {"lookback_days", *DETECTOR_NAMES})
     if unknown:
-        raise ReviewConfigError(
-            f"anomalies.{unknown[0]}: unknown key (known: lookback_days, {', '.join(DETECTORS)})"
-        )
+        known = ", ".join(("lookback_days", *DETECTOR_NAMES))
+        raise ReviewConfigError(f"anomalies.{unknown[0]}: unknown key (known: {known})")
     changes: dict[str, Any] = {}
     if "lookback_days" in section:
         changes["lookback_days"] = _value("anomalies.lookback_days", section["lookback_days"], 28)
         if changes["lookback_days"] < 1:
             raise ReviewConfigError("anomalies.lookback_days: must be at least 1")
-    for name in DETECTORS:
+    for name in DETECTOR_NAMES:
         if name in section:
             changes[name] = _detector(name, section[name], getattr(defaults, name))
     return replace(defaults, **changes)
