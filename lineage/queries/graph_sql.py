@@ -1,11 +1,13 @@
-"""The lineage walks: breadth-first, one indexed query per level, on SQLite and PostgreSQL alike.
+"""The lineage walks, on SQLite and PostgreSQL alike: the database finds what is reachable, in
+one recursive query; the depths are computed here, breadth-first, from the edges it returns.
 
-A recursive CTE (`WITH RECURSIVE ... UNION`) deduplicates (version, depth) pairs, not versions:
-on a graph with fan-in and fan-out every version comes back once per path length that reaches
-it, and the walk from a source dataset through 30+ layers of features took seconds at 100,000
-events. Walking level by level and remembering what was seen visits each version once, and the
-level a version is first met at is its shortest distance, the depth a trace reports. Depth is
-capped for pathological graphs.
+A recursive CTE that carries the depth (`WITH RECURSIVE up(version_id, depth) ... UNION`)
+deduplicates (version, depth) pairs, not versions: on a graph with fan-in and fan-out every
+version came back once per path length reaching it, and the walk from a source dataset through
+30+ layers of features took seconds at 100,000 events. Without the depth column UNION visits each
+version once; the query then returns the edges among the versions it reached, and a
+breadth-first pass over them gives each version its shortest distance, the depth a trace
+reports. Depth is capped for pathological graphs.
 """
 
 from __future__ import annotations
@@ -14,45 +16,71 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection
 
-from lineage.projection.sql import Query, Sql
+from lineage.projection.sql import Sql
 
 END_OF_TIME = "9999-12-31T23:59:59.999999Z"
 MAX_DEPTH = 200
 
-# The versions one step away from a set of versions, through runs (edges as of a moment).
-UPSTREAM_STEP = (
-    "SELECT DISTINCT ri.version_id FROM run_outputs ro "
-    "JOIN run_inputs ri ON ri.run_id = ro.run_id "
-    "WHERE ro.version_id {in} AND ro.event_time <= ? AND ri.event_time <= ?"
-)
-DOWNSTREAM_STEP = (
-    "SELECT DISTINCT ro.version_id FROM run_inputs ri "
-    "JOIN run_outputs ro ON ro.run_id = ri.run_id "
-    "WHERE ri.version_id {in} AND ri.event_time <= ? AND ro.event_time <= ?"
-)
+# (from, to) edges among everything reachable from the start, edges as of a moment (every `?`
+# after the start is that moment). Upstream: from a version to what its producing runs read.
+# CROSS JOIN keeps SQLite's join order (the reached set drives; left to itself it scanned every
+# edge and probed the set); PostgreSQL plans it as any inner join.
+UPSTREAM_EDGES = """
+    WITH RECURSIVE up(version_id) AS (
+        SELECT CAST(? AS INTEGER)
+        UNION
+        SELECT ri.version_id FROM up
+        JOIN run_outputs ro ON ro.version_id = up.version_id AND ro.event_time <= ?
+        JOIN run_inputs ri ON ri.run_id = ro.run_id AND ri.event_time <= ?
+    )
+    SELECT DISTINCT ro.version_id, ri.version_id
+    FROM up CROSS JOIN run_outputs ro CROSS JOIN run_inputs ri
+    WHERE ro.version_id = up.version_id AND ro.event_time <= ?
+      AND ri.run_id = ro.run_id AND ri.event_time <= ?
+"""
+# Downstream: from a version to what the runs that read it wrote; the start is every version of
+# one dataset.
+DOWNSTREAM_EDGES = """
+    WITH RECURSIVE down(version_id) AS (
+        SELECT id FROM dataset_versions WHERE dataset_id = ?
+        UNION
+        SELECT ro.version_id FROM down
+        JOIN run_inputs ri ON ri.version_id = down.version_id AND ri.event_time <= ?
+        JOIN run_outputs ro ON ro.run_id = ri.run_id AND ro.event_time <= ?
+    )
+    SELECT DISTINCT ri.version_id, ro.version_id
+    FROM down CROSS JOIN run_inputs ri CROSS JOIN run_outputs ro
+    WHERE ri.version_id = down.version_id AND ri.event_time <= ?
+      AND ro.run_id = ri.run_id AND ro.event_time <= ?
+"""
+OWN_VERSIONS = "SELECT id FROM dataset_versions WHERE dataset_id = ?"
 
 
 def walk_upstream(conn: Connection, start: int, as_of: str) -> dict[int, int]:
     """Version id -> depth of everything `start` was made from (itself at depth 0)."""
-    return _walk(Sql(conn), UPSTREAM_STEP, [start], as_of)
+    edges = Sql(conn).rows(UPSTREAM_EDGES, [start, *[as_of] * 4])
+    return _depths([start], edges)
 
 
 def walk_downstream(conn: Connection, dataset_id: int, as_of: str) -> dict[int, int]:
     """Version id -> depth of everything made from any version of the dataset (its own: 0)."""
     sql = Sql(conn)
-    own = sql.rows("SELECT id FROM dataset_versions WHERE dataset_id = ?", [dataset_id])
-    return _walk(sql, DOWNSTREAM_STEP, [row[0] for row in own], as_of)
+    own = sql.rows(OWN_VERSIONS, [dataset_id])
+    edges = sql.rows(DOWNSTREAM_EDGES, [dataset_id, *[as_of] * 4])
+    return _depths([row[0] for row in own], edges)
 
 
-def _walk(sql: Sql, step: str, start: Iterable[int], as_of: str) -> dict[int, int]:
+def _depths(start: Iterable[int], edges: Iterable[tuple[int, int]]) -> dict[int, int]:
+    """Breadth-first from `start`: each version at the level it is first met, up to MAX_DEPTH."""
+    following: dict[int, list[int]] = {}
+    for source, target in edges:
+        following.setdefault(source, []).append(target)
     depths = dict.fromkeys(start, 0)
     frontier = list(depths)
-    depth = 0
-    while frontier and depth < MAX_DEPTH:
-        depth += 1
-        query = sql.where_in(step, frontier)
-        (rows,) = sql.fetch(Query([(text, [*ids, as_of, as_of]) for text, ids in query.statements]))
-        frontier = [row[0] for row in rows if row[0] not in depths]
-        frontier = list(dict.fromkeys(frontier))  # two chunks may both name a version
+    for depth in range(1, MAX_DEPTH + 1):
+        reached = [t for v in frontier for t in following.get(v, ()) if t not in depths]
+        frontier = list(dict.fromkeys(reached))
+        if not frontier:
+            break
         depths.update(dict.fromkeys(frontier, depth))
     return depths
