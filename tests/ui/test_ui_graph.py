@@ -7,12 +7,17 @@ from typing import Any
 from ui.components.graph import MAX_NODES, trace_graph
 
 
-def chain_trace(hops: int, *, people: int = 1) -> dict[str, Any]:
-    """A model at the end of `hops` runs, each reading the previous dataset version."""
+def chain_trace(hops: int, *, people: int = 1, names: int = 0) -> dict[str, Any]:
+    """A model at the end of `hops` runs, each reading the previous dataset version; with
+    `names`, the datasets before the model reuse that many names (version after version)."""
+
+    def name(i: int) -> str:
+        return f"d{i % names}" if names and i < hops else f"d{i}"
+
     datasets = [
         {
             "namespace": "warehouse",
-            "name": f"d{i}",
+            "name": name(i),
             "version": f"v{i}",
             "kind": "MODEL" if i == hops else "DATASET",
             "depth": hops - i,
@@ -26,11 +31,11 @@ def chain_trace(hops: int, *, people: int = 1) -> dict[str, Any]:
     ]
     edges = []
     for i in range(1, hops + 1):
-        edges.append({"from": f"warehouse/d{i - 1}@v{i - 1}", "to": f"run-{i}"})
-        edges.append({"from": f"run-{i}", "to": f"warehouse/d{i}@v{i}"})
+        edges.append({"from": f"warehouse/{name(i - 1)}@v{i - 1}", "to": f"run-{i}"})
+        edges.append({"from": f"run-{i}", "to": f"warehouse/{name(i)}@v{i}"})
     actors = [{"actor": f"psn:k1:{i:032x}", "kind": "user"} for i in range(people)]
     return {
-        "model": {"namespace": "warehouse", "name": f"d{hops}", "version": f"v{hops}"},
+        "model": {"namespace": "warehouse", "name": name(hops), "version": f"v{hops}"},
         "datasets": datasets,
         "sources": [datasets[0]],
         "runs": runs,
@@ -59,6 +64,13 @@ def test_people_go_first_then_runs_fold_into_dataset_edges() -> None:
     assert '"warehouse/d0@v0" -> "warehouse/d1@v1";' in deep.dot
     assert f'"warehouse/d{MAX_NODES - 11}@v{MAX_NODES - 11}" -> ' in deep.dot
     assert len(deep.nodes) > MAX_NODES  # the picker still offers every node
+
+
+def test_many_versions_of_few_datasets_draw_as_the_datasets() -> None:
+    drawing = trace_graph(chain_trace(MAX_NODES + 20, names=10), people=False)
+    assert drawing.condensed == ("runs", "versions")
+    assert '"warehouse/d3@27 versions" -> "warehouse/d4@27 versions";' in drawing.dot
+    assert drawing.dot.count(" -> ") <= 11  # ten datasets in a ring, then the model
 
 
 def test_a_trace_with_too_many_datasets_is_not_drawn() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 import streamlit as st
@@ -46,7 +47,10 @@ def graph_and_details(trace: dict[str, Any], principal: Principal) -> None:
             count = len(drawing.nodes)
             st.warning(f"{count} nodes are too many to draw; the tables below hold them all.")
         else:
-            st.graphviz_chart(drawing.dot, width="content")
+            # A new element per graph: updating the previous model's chart in place made the
+            # browser spend tens of seconds reconciling one large SVG into another.
+            with st.container(key=f"trace_graph_{zlib.crc32(drawing.dot.encode())}"):
+                st.graphviz_chart(drawing.dot, width="content")
             who = "; dashed: who launched what" if people and not drawing.condensed else ""
             st.caption(
                 "Raw sources at the top, the model and its deployments below. Green: the "

@@ -59,17 +59,61 @@ def trace_graph(trace: dict[str, Any], *, people: bool) -> Drawing:
     if len(nodes) - len(users) <= MAX_NODES:
         drawn = datasets + runs + deployments
         return Drawing(_dot(trace, drawn, runs=True, people=False), nodes, ("people",))
+    left_out = ("people", "runs") if users else ("runs",)
     if len(datasets) + len(deployments) <= MAX_NODES:
         drawn = datasets + deployments
-        left_out = ("people", "runs") if users else ("runs",)
         return Drawing(_dot(trace, drawn, runs=False, people=False), nodes, left_out)
+    folded = _fold_versions(trace)
+    drawn = _dataset_nodes(folded) + deployments
+    if len(drawn) <= MAX_NODES:
+        dot = _dot(folded, drawn, runs=True, people=False)  # its edges are already folded
+        return Drawing(dot, nodes, (*left_out, "versions"))
     return Drawing(None, nodes, ("everything",))
+
+
+def _fold_versions(trace: dict[str, Any]) -> dict[str, Any]:
+    """The trace with one dataset per name (its versions counted) and edges between datasets."""
+    counts: dict[tuple[str, str], int] = {}
+    for d in trace["datasets"]:
+        counts[(d["namespace"], d["name"])] = counts.get((d["namespace"], d["name"]), 0) + 1
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    renamed: dict[str, str] = {}
+    for d in trace["datasets"]:
+        key = (d["namespace"], d["name"])
+        many = f"{counts[key]} versions" if counts[key] > 1 else d["version"]
+        renamed[_dataset_id(d)] = _dataset_id({**d, "version": many})
+        first = merged.setdefault(key, {**d, "version": many})
+        first["depth"] = max(first["depth"], d["depth"])
+    through = _through_runs(trace)
+    edges = {(renamed[e["from"]], renamed[e["to"]]) for e in through if e["from"] in renamed}
+    model = trace["model"]
+    model_key = (model["namespace"], model["name"])
+    model_version = merged[model_key]["version"] if model_key in merged else model["version"]
+    return {
+        **trace,
+        "model": {**model, "version": model_version},
+        "datasets": list(merged.values()),
+        "sources": [
+            {**s, "version": merged[(s["namespace"], s["name"])]["version"]}
+            for s in trace["sources"]
+            if (s["namespace"], s["name"]) in merged
+        ],
+        "runs": [],
+        "edges": [{"from": a, "to": b} for a, b in sorted(edges) if a != b],
+    }
+
+
+def _dataset_id(d: dict[str, Any]) -> str:
+    return f"{d['namespace']}/{d['name']}@{d['version'] or '-'}"
 
 
 def _dot(trace: dict[str, Any], nodes: list[Node], *, runs: bool, people: bool) -> str:
     lines = [
         "digraph trace {",
         'rankdir=TB; bgcolor="transparent"; nodesep=0.3; ranksep=0.35;',
+        # Bounded layout effort: a few people launching many runs made Graphviz's network
+        # simplex and crossing minimisation take seconds (in the browser too) for ~150 nodes.
+        "nslimit=2; nslimit1=2; mclimit=0.3;",
         'node [fontname="Helvetica", fontsize=12, style="filled,rounded", shape=box, '
         'margin="0.12,0.04", height=0.4];',
         'edge [color="#868e96", arrowsize=0.6];',
@@ -116,7 +160,7 @@ def _dataset_nodes(trace: dict[str, Any]) -> list[Node]:
     sources = {(s["namespace"], s["name"], s["version"]) for s in trace["sources"]}
     nodes = []
     for d in trace["datasets"]:
-        node_id = f"{d['namespace']}/{d['name']}@{d['version'] or '-'}"
+        node_id = _dataset_id(d)
         kind = "model" if d["kind"] == "MODEL" else "dataset"
         if (d["namespace"], d["name"], d["version"]) in sources and d["depth"] > 0:
             kind = "source"
@@ -151,7 +195,7 @@ def _deployment_nodes(trace: dict[str, Any]) -> list[Node]:
 
 def _deployment_edges(trace: dict[str, Any]) -> list[str]:
     model = trace["model"]
-    model_id = f"{model['namespace']}/{model['name']}@{model['version'] or '-'}"
+    model_id = _dataset_id(model)
     return [
         f'{_q(model_id)} -> {_q(f"deployment:{i}")} [style=bold, color="#2b8a3e"];'
         for i, d in enumerate(trace["deployments"])
