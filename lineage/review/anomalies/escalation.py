@@ -125,7 +125,7 @@ def _finding(
         RULE,
         "high",
         actor_subject(grant.account),
-        f"Role {grant.role!r} granted, then {observed} reads within {hours:g} h",
+        f"Role {grant.role!r} granted, then {observed} reads within {_duration(hours)}",
         explanation,
         {
             "account": grant.account,
@@ -146,3 +146,13 @@ def _finding(
         occurred_at=grant.time,
         dedupe=f"grant:{grant.seq}",
     )
+
+
+def _duration(hours: float) -> str:
+    """A reader's duration: 40 s, 12 min, 3.5 h."""
+    seconds = hours * 3600
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{hours:.1f} h"

@@ -112,7 +112,7 @@ def _finding(row: Row[Any], dataset: str, prior: Prior, first: Row[Any]) -> Find
         RULE,
         "medium",
         actor_subject(row.actor),
-        f"First access to personal dataset {dataset}",
+        f"First access to personal dataset {dataset} by {row.actor}",
         explanation,
         {
             "actor": row.actor,

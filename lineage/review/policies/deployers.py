@@ -64,7 +64,7 @@ def _problem(account: Mapping[str, Any] | None, model: str) -> str | None:
 UNAUTHORIZED_DEPLOYER = Policy(
     name="policy.unauthorized_deployer",
     severity="high",
-    title="{model}@{version} was deployed to {environment} by someone not allowed to",
+    title="{model}@{version} was deployed to {environment} by {who}, who may not deploy it",
     explanation=(
         "Rule policy.unauthorized_deployer: a deployment's actor must map to an active account "
         "whose roles grant deploy_models on the model. The {action} of {model} version "
