@@ -30,7 +30,7 @@ demo: setup
 	$(VENV)/bin/mlaudit demo
 ifneq ($(HEADLESS),1)
 	@echo "Starting the auditor app on http://127.0.0.1:8501 and Dagster on http://127.0.0.1:3000 (Ctrl-C stops both)."
-	@echo "First sign-in: create an account, e.g. '$(VENV)/bin/mlaudit users add ada --role admin --role auditor'."
+	@echo "Sign in as ada (admin, auditor): 'source $(MLAUDIT_HOME)/demo-credentials.txt' for the CLI; the app asks for the same user and password."
 	$(VENV)/bin/mlaudit ui & ui_pid=$$!; trap "kill $$ui_pid 2>/dev/null" EXIT INT TERM; $(VENV)/bin/mlaudit up
 endif
 
