@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from lineage.authz import READ_FINDINGS
+from lineage.authz import READ_FINDINGS, RUN_REVIEWS
 from lineage.cli.output import DB_HELP, console, fail, open_store, print_json, when
 from lineage.cli.session import permit
 from lineage.report import (
@@ -47,7 +47,8 @@ def report_command(
     except ValueError as exc:
         fail(str(exc))
     target = {"kind": "report", "name": f"{period['since']}..{period['until']}"}
-    principal = permit(store, "report.issued", READ_FINDINGS, target)
+    # Issuing signs and stores a report, as running a review does (the app asks the same).
+    principal = permit(store, "report.issued", RUN_REVIEWS, target)
     issued = issue_report(store, period["since"], period["until"], principal, out)
     summary = _summary(issued)
     if as_json:

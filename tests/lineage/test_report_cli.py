@@ -8,9 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from scenario import ml_history
 
 from lineage.accounts.service import add_user
+from lineage.authz import READ_FINDINGS, ROLE_PERMISSIONS, PermissionDenied
 from lineage.cli.session import LOCAL_OPERATOR
 from lineage.store import AuditStore
 
@@ -57,10 +59,39 @@ def test_a_role_without_read_findings_is_refused(sqlite_url: str, tmp_path: Path
     env = {"MLAUDIT_USER": "vic", "MLAUDIT_PASSWORD": "viewer-password-1"}
     out = tmp_path / "reports"
     denied = mlaudit(sqlite_url, "report", "--out", str(out), **env)
-    assert denied.returncode == 2 and "may not read_findings" in denied.stderr
+    assert denied.returncode == 2 and "may not run_reviews" in denied.stderr
     assert not out.exists()
     actions = [e["job_name"] for e in store.entries()]
     assert actions[-1] == "report.issued"  # the refusal, recorded
     assert (
         store.entries()[-1]["event"]["run"]["facets"]["mlaudit_user_action"]["outcome"] == "denied"
     )
+    listing = mlaudit(sqlite_url, "reports", **env)
+    assert listing.returncode == 2 and "may not read_findings" in listing.stderr
+
+
+def test_reading_findings_lists_reports_but_issuing_needs_run_reviews(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A role that reads findings without running reviews (none ships; a deployment may add
+    one) lists and verifies reports but may not issue one."""
+    from typer.testing import CliRunner
+
+    from lineage.cli.app import app
+
+    store = AuditStore.open(sqlite_url)
+    add_user(store, LOCAL_OPERATOR, "rita", ["viewer"], password="reader-password-1")
+    monkeypatch.setitem(ROLE_PERMISSIONS, "viewer", ROLE_PERMISSIONS["viewer"] | {READ_FINDINGS})
+    monkeypatch.setenv("MLAUDIT_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("MLAUDIT_USER", "rita")
+    monkeypatch.setenv("MLAUDIT_PASSWORD", "reader-password-1")
+    runner = CliRunner()
+    out = tmp_path / "reports"
+    denied = runner.invoke(app, ["report", "--out", str(out)])
+    # In process the refusal is the exception `mlaudit` turns into exit status 2.
+    assert isinstance(denied.exception, PermissionDenied)
+    assert "may not run_reviews" in str(denied.exception)
+    assert not out.exists()
+    listed = runner.invoke(app, ["reports", "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert json.loads(listed.output) == []
