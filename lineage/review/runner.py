@@ -9,9 +9,9 @@ auditor must see, and findings are what they read first.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from lineage.accounts.actions import record_user_action
 from lineage.authz import Principal
@@ -29,6 +29,19 @@ class UnknownReview(AuditError):
     """A review name that is neither built in nor supplied by the caller."""
 
 
+@runtime_checkable
+class ReviewOutcome(Protocol):
+    """What a review may return instead of a plain list: its findings and its own evidence
+    (the integrity review's new signed head), kept in the `review.completed` event."""
+
+    findings: list[FindingDraft]
+
+    def evidence(self) -> dict[str, Any]: ...
+
+
+Returned = Iterable[FindingDraft] | ReviewOutcome
+
+
 @dataclass(frozen=True)
 class LazyReview:
     """A review named by module and function, imported when it first runs: a review whose
@@ -37,13 +50,16 @@ class LazyReview:
     module: str
     function: str
 
-    def __call__(self, ctx: ReviewContext) -> list[FindingDraft]:
-        review: Review = getattr(importlib.import_module(self.module), self.function)
+    def __call__(self, ctx: ReviewContext) -> Returned:
+        review: Callable[[ReviewContext], Returned]
+        review = getattr(importlib.import_module(self.module), self.function)
         return review(ctx)
 
 
-REVIEWS: Mapping[str, Review] = {
-    "integrity": LazyReview("lineage.review.integrity", "review_integrity"),
+AnyReview = Review | Callable[[ReviewContext], Returned]
+REVIEWS: Mapping[str, AnyReview] = {
+    # The outcome, not just the drafts: the head it signs belongs in the run's record.
+    "integrity": LazyReview("lineage.review.integrity", "run_integrity_review"),
     "policies": LazyReview("lineage.review.policies", "review_policies"),
     "anomalies": LazyReview("lineage.review.anomalies", "review_anomalies"),
     "retention": LazyReview("lineage.review.retention", "review_retention"),
@@ -60,9 +76,10 @@ class ReviewResult:
     seen_again: int = 0
     reopened: int = 0
     error: str | None = None
+    evidence: dict[str, Any] | None = None  # a review's own record, when it returns one
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        counts = {
             "review": self.name,
             "drafts": self.drafts,
             "opened": self.opened,
@@ -70,6 +87,7 @@ class ReviewResult:
             "reopened": self.reopened,
             "error": self.error,
         }
+        return counts if self.evidence is None else {**counts, "evidence": self.evidence}
 
 
 @dataclass(frozen=True)
@@ -93,8 +111,8 @@ class ReviewRun:
 
 
 def resolve_reviews(
-    names: Iterable[str], extra: Mapping[str, Review] | None = None
-) -> dict[str, Review]:
+    names: Iterable[str], extra: Mapping[str, AnyReview] | None = None
+) -> dict[str, AnyReview]:
     """name -> review for the names asked (all built-in and extra ones when none are)."""
     known = {**REVIEWS, **(extra or {})}
     asked = list(names) or list(known)
@@ -112,7 +130,7 @@ def run_reviews(
     window: ReviewWindow,
     principal: Principal,
     *,
-    extra: Mapping[str, Review] | None = None,
+    extra: Mapping[str, AnyReview] | None = None,
     config: Mapping[str, Any] | None = None,
     now: str | None = None,
 ) -> ReviewRun:
@@ -135,11 +153,13 @@ def run_reviews(
     return run
 
 
-def _run_one(ctx: ReviewContext, name: str, review: Review, principal: Principal) -> ReviewResult:
+def _run_one(
+    ctx: ReviewContext, name: str, review: AnyReview, principal: Principal
+) -> ReviewResult:
     from lineage.findings import record_findings
 
     try:
-        drafts = list(review(ctx))
+        drafts, evidence = _drafts_and_evidence(review(ctx))
         outcome = record_findings(ctx.store, drafts, review=name, principal=principal)
     except Exception as error:  # one review's failure must not stop the others
         message = f"{type(error).__name__}: {error}"
@@ -156,7 +176,14 @@ def _run_one(ctx: ReviewContext, name: str, review: Review, principal: Principal
         opened=outcome.opened,
         seen_again=outcome.seen_again,
         reopened=outcome.reopened,
+        evidence=evidence,
     )
+
+
+def _drafts_and_evidence(returned: Returned) -> tuple[list[FindingDraft], dict[str, Any] | None]:
+    if isinstance(returned, ReviewOutcome):
+        return list(returned.findings), returned.evidence()
+    return list(returned), None
 
 
 def failure_draft(name: str, message: str, ctx: ReviewContext) -> FindingDraft:
