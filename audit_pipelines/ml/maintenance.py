@@ -3,6 +3,8 @@
 # No `from __future__ import annotations` in asset modules: Dagster reads the `config` and `context`
 # annotations at definition time and rejects the strings PEP 563 turns them into.
 
+from pathlib import Path
+
 from dagster import (
     AssetKey,
     AssetObservation,
@@ -36,18 +38,24 @@ def delete_dataset(
     if not path.is_file():
         # Reporting a DROP of nothing would put a false deletion in the record.
         raise Failure(f"no stored value of {key.to_user_string()} at {path}")
+    report_deletion(context, key, path, config.reason)
+
+
+def report_deletion(
+    context: OpExecutionContext, key: AssetKey, path: Path, reason: str, uri: str | None = None
+) -> None:
+    """Delete a file holding data of `key` and report a DROP observation of it; `uri` names the
+    dataset (Dagster's `dagster/uri`) when the file is not the asset's own stored value."""
     path.unlink()
-    context.log.info(f"deleted {path}: {config.reason}")
-    context.log_event(
-        AssetObservation(
-            asset_key=key,
-            metadata={
-                "lifecycle_state": "DROP",
-                "reason": config.reason,
-                "deleted_path": MetadataValue.path(str(path)),
-            },
-        )
-    )
+    context.log.info(f"deleted {path}: {reason}")
+    metadata: dict[str, str | MetadataValue] = {
+        "lifecycle_state": "DROP",
+        "reason": reason,
+        "deleted_path": MetadataValue.path(str(path)),
+    }
+    if uri is not None:
+        metadata["dagster/uri"] = uri
+    context.log_event(AssetObservation(asset_key=key, metadata=metadata))
 
 
 @job(tags={"ml/role": "maintenance"})
