@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance, Definitions
+from dagster import DagsterInstance, Definitions, RunConfig
 
 from audit_pipelines.capture.sensor import capture_until_idle
 from audit_pipelines.demo_history import (
@@ -21,6 +21,8 @@ from audit_pipelines.demo_history import (
     create_accounts,
     import_routine_history,
 )
+from audit_pipelines.ml.purge import PurgeConfig, purge_project_data
+from audit_pipelines.ml.storage import default_resources
 from audit_pipelines.review.run import run_review_jobs
 from audit_pipelines.staging_extra import (
     RELEASE_MODEL,
@@ -196,3 +198,26 @@ def test_each_staged_rule_fired_once_and_only_in_the_staged_period(staged: Stage
     found = {rule: staged.found(rule) for rule in STAGED_RULES}
     assert {rule: len(f) for rule, f in found.items()} == dict.fromkeys(STAGED_RULES, 1)
     assert all(f.first_seen >= staged.staged_since for fs in found.values() for f in fs)
+
+
+@pytest.mark.parametrize(
+    ("reason", "stored", "error"),
+    [("decommission", False, "nothing stored under"), ("  ", True, "needs a reason")],
+)
+def test_a_purge_without_data_or_reason_fails_and_deletes_nothing(
+    tmp_path: Path, dagster_instance: DagsterInstance, reason: str, stored: bool, error: str
+) -> None:
+    value = tmp_path / "storage" / "raw_breast_cancer"
+    if stored:
+        value.parent.mkdir(parents=True)
+        value.write_bytes(b"rows")
+    job = Definitions(
+        jobs=[purge_project_data], resources=default_resources(tmp_path)
+    ).resolve_job_def("purge_project_data")
+    config = RunConfig(ops={"purge_stored_data": PurgeConfig(reason=reason)})
+    result = job.execute_in_process(
+        run_config=config, instance=dagster_instance, raise_on_error=False
+    )
+    assert not result.success
+    assert error in str(result.failure_data_for_node("purge_stored_data").error)
+    assert value.is_file() == stored
