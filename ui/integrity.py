@@ -70,3 +70,29 @@ def _check(state: Integrity, store: Any) -> None:
         state.error = error
         state.started_at = None
         state.finished = time.monotonic()
+
+
+def archive_note(report: dict[str, Any]) -> tuple[str, bool] | None:
+    """What the check said of archived segments, and whether archive files are missing.
+
+    None when nothing is archived. A missing file is not a failed check (archives move to cold
+    storage), but the entries it held can no longer be shown, so it is said plainly.
+    """
+    archive = report.get("archive") or {}
+    if not archive.get("segments"):
+        return None
+    note = (
+        f"{archive['segments']} archived segment(s) holding {archive['entries']:,} entries are "
+        f"bridged by their signed boundaries; {archive['files_checked']} archive file(s) checked."
+    )
+    missing = archive.get("files_missing") or []
+    if missing:
+        listed = ", ".join(f"`{path}`" for path in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        note += f" **{len(missing)} archive file(s) missing**: {listed}{more}."
+    return note, bool(missing)
+
+
+def logged_entries(report: dict[str, Any]) -> int:
+    """Entries the log has ever held: those in the database and those archived."""
+    return int(report["entries"]) + int((report.get("archive") or {}).get("entries", 0))

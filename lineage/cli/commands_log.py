@@ -145,6 +145,21 @@ def _print_intact(report: IntegrityReport) -> None:
         "equal to the root recomputed from the entries"
     )
     console.print(_heads_line(report))
+    archive = report.archive
+    if archive.segments:
+        console.print(
+            f"archived: {archive.segments} segment(s) holding {archive.entries} entries, bridged "
+            f"by their signed boundaries; {archive.files_checked} archive file(s) checked",
+            highlight=False,
+        )
+    if archive.files_missing:
+        # Not a verify failure (archives move to cold storage), but their content is not here.
+        console.print(
+            f"[yellow]{len(archive.files_missing)} archive file(s) missing[/]: "
+            + ", ".join(archive.files_missing),
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def _heads_line(report: IntegrityReport) -> str:

@@ -1,4 +1,5 @@
-"""Overview: is the log intact, how much happened when, and what happened last."""
+"""Overview: what the reviews found still open, is the log intact, how much happened when, and
+what happened last."""
 
 from __future__ import annotations
 
@@ -7,13 +8,33 @@ from typing import Any
 
 import streamlit as st
 
-from lineage.authz import READ_EVENTS, VERIFY, Principal, is_allowed
+from lineage.authz import READ_EVENTS, READ_FINDINGS, VERIFY, Principal, is_allowed
+from lineage.findings import finding_counts
 from ui import data, integrity, session
 from ui.components.charts import category_chart
 from ui.components.feedback import guard
+from ui.components.findings import severity_metrics
 from ui.components.format import frame, when, who
 
 WINDOWS = {"All time": None, "Last 24 hours": 1, "Last 7 days": 7, "Last 30 days": 30}
+
+
+def findings_panel() -> None:
+    """Findings are what an auditor reads first: the unresolved ones, and the way to them."""
+    counts = finding_counts(data.store().engine)
+    heading, link = st.columns([3, 1], vertical_alignment="bottom")
+    heading.subheader("Unresolved findings")
+    link.page_link("app_pages/findings.py", label="Open the findings", icon=":material/report:")
+    if counts.unresolved == 0:
+        # Neutral, not green: no finding says only that no review has found anything open.
+        st.info("No finding is open or acknowledged.", icon=":material/task_alt:")
+        return
+    severity_metrics(counts)
+    acknowledged = counts.status["acknowledged"]
+    st.caption(
+        f"{counts.unresolved:,} unresolved: {counts.status['open']:,} open, "
+        f"{acknowledged:,} acknowledged but not resolved."
+    )
 
 
 def integrity_panel() -> None:
@@ -42,6 +63,10 @@ def integrity_panel() -> None:
             for p in report["problems"][:8]
         )
         st.error(f"Verification FAILED ({len(report['problems'])} problems):\n{problems}")
+    archived = integrity.archive_note(report)
+    if archived is not None:
+        note, missing = archived
+        (st.warning if missing else st.info)(note, icon=":material/inventory_2:")
     head_metrics(report)
     st.caption(
         f"A full check runs in the background at most every {integrity.VERIFY_TTL // 60} "
@@ -55,7 +80,8 @@ def head_metrics(report: dict[str, Any]) -> None:
     entries.metric("Entries checked", f"{report['entries']:,}")
     if latest:
         head.metric("Latest signed tree head", f"#{latest['id']} · {latest['tree_size']:,} entries")
-        since.metric("Entries after that head", f"{report['entries'] - latest['tree_size']:,}")
+        after = integrity.logged_entries(report) - latest["tree_size"]  # heads count archived ones
+        since.metric("Entries after that head", f"{after:,}")
     else:
         head.metric("Latest signed tree head", "none")
         since.metric("Entries after that head", f"{report['entries']:,}")
@@ -121,6 +147,7 @@ def render(principal: Principal) -> None:
     st.title("Overview")
     st.caption("All times are UTC. Figures are at most a minute old.")
     # Slots fix the layout; they are filled only after the view is recorded.
+    findings_box = st.container(border=True) if is_allowed(principal, READ_FINDINGS) else None
     integrity_box = st.container(border=True) if is_allowed(principal, VERIFY) else None
     window, activity = None, None
     if session.scope(principal) is None:
@@ -133,6 +160,9 @@ def render(principal: Principal) -> None:
     session.record_view(
         principal, "ui.view.overview", {"kind": "log", "name": "overview"}, {"window": window}
     )
+    if findings_box is not None:
+        with findings_box:
+            findings_panel()
     if integrity_box is not None:
         with integrity_box:
             st.subheader("Integrity")
