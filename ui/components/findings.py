@@ -10,6 +10,7 @@ from lineage.authz import TRIAGE_FINDINGS, Principal, is_allowed
 from lineage.findings import SEVERITIES, STATUSES, FindingCounts, FindingError, change_status
 from ui import data, session
 from ui.components.format import frame, when, who
+from ui.components.links import Link, show_links
 
 NOTE = "findings_note"
 OUTCOME = "findings_outcome"  # what the last triage click did, shown once on the next run
@@ -17,10 +18,15 @@ ACTIONS = {"acknowledged": "finding.acknowledged", "resolved": "finding.resolved
 LIST_COLUMNS = ["id", "severity", "status", "title", "kind", "rule", "subject", "last", "seen"]
 
 
-def counts_panel(counts: FindingCounts) -> None:
-    st.markdown("**Unresolved, by severity**")
+def severity_metrics(counts: FindingCounts) -> None:
+    """The unresolved (open or acknowledged) findings, one metric per severity."""
     for column, severity in zip(st.columns(len(SEVERITIES)), SEVERITIES, strict=True):
         column.metric(severity.capitalize(), counts.severity[severity])
+
+
+def counts_panel(counts: FindingCounts) -> None:
+    st.markdown("**Unresolved, by severity**")
+    severity_metrics(counts)
     st.markdown("**All findings, by status**")
     for column, status in zip(st.columns(len(STATUSES)), STATUSES, strict=True):
         column.metric(status.capitalize(), counts.status[status])
@@ -42,8 +48,11 @@ def findings_table(rows: list[dict[str, Any]]) -> None:
     )
 
 
-def finding_panel(finding: dict[str, Any], history: list[dict[str, Any]]) -> None:
-    """Title, why it fired, its evidence, and every status change as the log records it."""
+def finding_panel(
+    finding: dict[str, Any], history: list[dict[str, Any]], links: list[Link]
+) -> None:
+    """Title, why it fired, where to look, its evidence, and every status change as the log
+    records it."""
     st.subheader(f"#{finding['id']} · {finding['title']}")
     st.caption(
         f"{finding['severity']} · {finding['kind']} · rule `{finding['rule']}` · subject "
@@ -56,6 +65,7 @@ def finding_panel(finding: dict[str, Any], history: list[dict[str, Any]]) -> Non
     if finding["resolution_note"]:
         st.markdown(f"Resolution note: {finding['resolution_note']}")
     st.markdown(finding["explanation"])
+    show_links(links)
     st.markdown("**Evidence**")
     st.json(finding["evidence"], expanded=2)
     st.markdown("**Status history** (from the audit log)")
