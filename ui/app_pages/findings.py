@@ -25,6 +25,7 @@ from ui.components.findings import (
     triage_controls,
     triage_outcome,
 )
+from ui.components.links import subject_links
 
 PICK = "findings_pick"
 
@@ -76,8 +77,10 @@ def render(principal: Principal) -> None:
     if finding_id is None:
         return
     history = [h.as_dict() for h in finding_history(engine, finding_id)]
-    finding_panel(by_id[finding_id], data.visible(history, principal))
-    triage_controls(principal, by_id[finding_id])
+    finding = by_id[finding_id]
+    links = subject_links(principal, finding["subject"])
+    finding_panel(finding, data.visible(history, principal), links)
+    triage_controls(principal, finding)
 
 
 with guard("the findings"):

@@ -12,7 +12,7 @@ from ui import data, session
 from ui.components.feedback import guard
 from ui.components.format import frame, label, short, version, when, who
 from ui.components.paging import cursor, pager
-from ui.components.pickers import dataset_picker
+from ui.components.pickers import dataset_picker, from_link
 
 ACTIONS = ["create", "modify", "read", "delete"]
 PAST = {"create": "Created", "modify": "Modified", "read": "Read", "delete": "Deleted"}
@@ -48,7 +48,11 @@ def render(principal: Principal) -> None:
     left, right = st.columns([3, 2])
     with left:
         picked = dataset_picker(
-            principal, "history", noun="dataset or model", plural="datasets and models"
+            principal,
+            "history",
+            noun="dataset or model",
+            plural="datasets and models",
+            linked=from_link("dataset"),
         )
     if picked is None:
         session.record_visit(principal, "ui.view.history", "history")

@@ -13,7 +13,13 @@ from ui.components.feedback import guard
 from ui.components.format import frame, label, params, short, version, when, who
 from ui.components.graph import trace_graph
 from ui.components.node_details import node_panel
-from ui.components.pickers import as_of_picker, dataset_picker, version_picker
+from ui.components.pickers import (
+    as_of_picker,
+    dataset_picker,
+    from_link,
+    link_version,
+    version_picker,
+)
 
 ENVIRONMENT = "production"  # the version live here is the one an auditor usually asks about
 
@@ -129,9 +135,12 @@ def tables(trace: dict[str, Any]) -> None:
 def render(principal: Principal) -> None:
     st.title("Trace")
     st.caption("A model version's lineage upstream to its raw sources. All times are UTC.")
+    linked, linked_version = from_link("model"), from_link("version")
+    if linked and linked_version:
+        link_version("trace", linked, linked_version)
     pick, moment, which = st.columns(3)
     with pick:
-        model = dataset_picker(principal, "trace", kind="MODEL", noun="model")
+        model = dataset_picker(principal, "trace", kind="MODEL", noun="model", linked=linked)
     if model is None:
         session.record_visit(principal, "ui.view.trace", "trace")
         return

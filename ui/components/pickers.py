@@ -1,4 +1,9 @@
-"""Search boxes and pickers: a few matches at a time from the database, never thousands."""
+"""Search boxes and pickers: a few matches at a time from the database, never thousands.
+
+Links from other pages (a finding's subject) preselect through query parameters:
+`?model=<ns>/<name>&version=<v>` on Trace, `?dataset=<ns>/<name>` on Dataset history. A link
+is taken once and leaves the URL, so what the person then types or picks is what counts.
+"""
 
 from __future__ import annotations
 
@@ -24,12 +29,16 @@ def dataset_picker(
     noun: str = "dataset",
     plural: str | None = None,
     inline: bool = False,
+    linked: str | None = None,
 ) -> dict[str, Any] | None:
     """Type part of a name, pick one of the first matches; None until something matches.
 
-    `inline` puts the search box and the choice side by side (for full-width rows).
+    `inline` puts the search box and the choice side by side (for full-width rows). `linked`
+    (`namespace/name`, from a link) fills the search box and picks that exact match.
     """
     search_slot, pick_slot = st.columns(2) if inline else (st.container(), st.container())
+    if linked:
+        st.session_state[f"{key}_search"] = linked
     text = search_slot.text_input(
         f"Search {plural or noun + 's'}",
         key=f"{key}_search",
@@ -47,6 +56,10 @@ def dataset_picker(
         return None
     many = "match" if len(found) == 1 else "matches"
     hint = f"{len(found)} {many}" if text else f"{len(found)} newest: type to search"
+    pick_key = f"{key}_pick_{text.strip().lower()}"
+    exact = [d for d in found if f"{d['namespace']}/{d['name']}" == linked]
+    if exact and len(found) > 1:
+        st.session_state[pick_key] = exact[0]  # the link names one; others merely contain it
     # One match is picked for you; among several, nothing is shown until you choose.
     choice = pick_slot.selectbox(
         f"{noun.capitalize()} ({hint})",
@@ -55,13 +68,31 @@ def dataset_picker(
         format_func=_dataset_label,
         placeholder=f"Choose a {noun}",
         # A new search is a new choice: keying on the text drops the previous pick.
-        key=f"{key}_pick_{text.strip().lower()}",
+        key=pick_key,
         persist_state="session",
     )
     if choice is None:
         pick_slot.caption(f"Choose a {noun} to continue.")
         return None
     return choice if _may_read(principal, choice) else None
+
+
+def from_link(param: str) -> str | None:
+    """A query parameter a link set, taken off the URL (it preselects once, then the person
+    chooses). `namespace://name` (how file datasets read on screen) becomes `namespace//name`,
+    the `namespace/name` the search matches."""
+    value = st.query_params.get(param)
+    if value is None:
+        return None
+    del st.query_params[param]
+    namespace, sep, name = value.strip().partition("://")
+    return f"{namespace}/{name}" if sep and name.startswith("/") else value.strip() or None
+
+
+def link_version(key: str, model: str, wanted: str) -> None:
+    """A link names a model version: list just that one, however old, by filling the version
+    prefix of that model (the person can clear it to see the others)."""
+    st.session_state[f"{key}_prefix_{model}"] = wanted
 
 
 def _dataset_label(d: dict[str, Any]) -> str:
@@ -87,7 +118,7 @@ def version_picker(
     slot = st.container()
     prefix = st.text_input(
         "Version starts with",
-        key=f"{key}_prefix",
+        key=f"{key}_prefix_{model['namespace']}/{model['name']}",
         placeholder="optional, to reach older versions",
     )
     versions = data.query(
