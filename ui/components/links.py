@@ -17,6 +17,7 @@ from lineage.authz import READ_LINEAGE, Principal, is_allowed
 from lineage.models import Dataset
 from lineage.queries.search import qualified_name
 from ui import data, navigation
+from ui.components.format import label
 from ui.components.format import version as short_version
 
 TRACE = "app_pages/trace.py"
@@ -52,14 +53,14 @@ class Link:
     params: tuple[tuple[str, str], ...]
 
 
-def trace_link(resource: str, version: str | None) -> Link:
+def trace_link(resource: str, version: str | None, shown: str | None = None) -> Link:
     params = (("model", resource),) + ((("version", version),) if version else ())
     at = f" @ {short_version(version)}" if version else ""
-    return Link(TRACE, f"Trace {resource}{at}", resource, params)
+    return Link(TRACE, f"Trace {shown or resource}{at}", resource, params)
 
 
-def history_link(resource: str) -> Link:
-    return Link(HISTORY, f"History of {resource}", resource, (("dataset", resource),))
+def history_link(resource: str, shown: str | None = None) -> Link:
+    return Link(HISTORY, f"History of {shown or resource}", resource, (("dataset", resource),))
 
 
 def subject_links(principal: Principal, subject: str) -> list[Link]:
@@ -108,8 +109,8 @@ def _run_links(engine: Engine, run_id: str, *, deployed_only: bool) -> list[Link
     for row in rows:
         if deployed_only and row.part != 0:
             break
-        resource = f"{row.namespace}/{row.name}"
+        resource, shown = f"{row.namespace}/{row.name}", label(row.namespace, row.name)
         model = row.kind == "MODEL" and row.part < 2  # deployed or trained: its lineage
-        link = trace_link(resource, row.version) if model else history_link(resource)
+        link = trace_link(resource, row.version, shown) if model else history_link(resource, shown)
         links.setdefault((link.page, resource), link)
     return list(links.values())
