@@ -21,7 +21,7 @@ from dagster import DagsterInstance, Definitions
 
 from audit_pipelines.definitions import build_definitions
 from audit_pipelines.ml.deployment import DeploymentConfig
-from audit_pipelines.ml.purge import PurgeConfig, purge_project_data
+from audit_pipelines.ml.purge import PurgeConfig
 from audit_pipelines.ml.training import ModelConfig
 from audit_pipelines.scenario import current_model_version, launch
 
@@ -42,10 +42,8 @@ class Release:
 
 
 def staging_definitions(home: Path, store_url: str) -> Definitions:
-    """The code location's definitions plus the purge job."""
-    return Definitions.merge(
-        build_definitions(home, store_url), Definitions(jobs=[purge_project_data])
-    )
+    """The code location's definitions (the purge job is one of the project's jobs)."""
+    return build_definitions(home, store_url)
 
 
 def train(defs: Definitions, instance: DagsterInstance, user: str, model: ModelConfig) -> str:

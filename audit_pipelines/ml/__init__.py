@@ -7,6 +7,7 @@ from audit_pipelines.ml.deployment import breast_cancer_deployment
 from audit_pipelines.ml.evaluation import breast_cancer_evaluation, evaluation_checks
 from audit_pipelines.ml.jobs import deploy_model, training_pipeline
 from audit_pipelines.ml.maintenance import delete_dataset_job
+from audit_pipelines.ml.purge import purge_project_data
 from audit_pipelines.ml.source import breast_cancer_source
 from audit_pipelines.ml.training import breast_cancer_model
 
@@ -18,6 +19,6 @@ ml_assets: list = [
     breast_cancer_deployment,
 ]
 ml_asset_checks: list = list(evaluation_checks)
-ml_jobs: list = [training_pipeline, deploy_model, delete_dataset_job]
+ml_jobs: list = [training_pipeline, deploy_model, delete_dataset_job, purge_project_data]
 
 __all__ = ["ml_asset_checks", "ml_assets", "ml_jobs"]

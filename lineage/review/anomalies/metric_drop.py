@@ -11,7 +11,7 @@ and at least `min_drop`. Metrics whose name contains a `lower_is_better` word dr
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -119,10 +119,16 @@ def _evaluations(conn: Connection, model: int, until: str) -> list[Evaluated]:
 
 
 def _latest_per_version(evaluations: list[Evaluated], before: str) -> dict[int, Evaluated]:
+    """Per version, each metric's latest value up to `before`. One evaluation run is several
+    rows (the metrics, then one row per check with its own metric and threshold), so keeping
+    only a version's last row would compare whichever check happened to come last."""
     latest: dict[int, Evaluated] = {}
     for evaluation in evaluations:
-        if evaluation.time <= before:
-            latest[evaluation.version_id] = evaluation
+        if evaluation.time > before:
+            continue
+        previous = latest.get(evaluation.version_id)
+        metrics = {**(previous.metrics if previous else {}), **evaluation.metrics}
+        latest[evaluation.version_id] = replace(evaluation, metrics=metrics)
     return latest
 
 
@@ -131,10 +137,11 @@ def _numbers(value: Any) -> dict[str, float]:
     metrics = json.loads(value) if isinstance(value, str) else value
     if not isinstance(metrics, dict):
         return {}
+    # A check records its limit beside the value (`threshold`, `*_threshold`): not a metric.
     return {
         k: float(v)
         for k, v in metrics.items()
-        if isinstance(v, int | float) and not isinstance(v, bool)
+        if isinstance(v, int | float) and not isinstance(v, bool) and not k.endswith("threshold")
     }
 
 
