@@ -149,3 +149,51 @@ def test_run_links_hold_only_what_the_principal_may_read(app, ui_store: AuditSto
     assert engineer == everything - outside  # the engineer's projects are dagster/*
     assert subject_links(principal("vic"), f"run:{run_id}"), "a viewer reads lineage"
     assert not subject_links(principal("vic"), "actor:psn:k1:00ff")
+
+
+def test_subjects_resolve_on_sqlite_and_postgres(
+    store: AuditStore, db_url: str, kit, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A Dagster-like run: a parent whose step reads test/raw and trains test/model v1."""
+    import streamlit as st
+
+    parent = kit.facet("ParentRunFacet")
+    parent.update(
+        _schemaURL="https://openlineage.io/spec/facets/1-1-0/ParentRunFacet.json#/$defs/ParentRunFacet",
+        run={"runId": kit.run_id("pipeline")},
+        job={"namespace": "test", "name": "pipeline"},
+    )
+    time = "2026-01-01T00:00:00Z"
+    store.ingest(
+        [
+            kit.event("pipeline", "pipeline", time=time, event_type="START"),
+            kit.event(
+                "train",
+                "train",
+                time=time,
+                inputs=[kit.dataset("raw", "r1")],
+                outputs=[kit.dataset("model", "v1", model=True)],
+                parent=parent,
+            ),
+        ]
+    )
+    monkeypatch.setenv("MLAUDIT_DATABASE_URL", db_url)
+    st.cache_data.clear()
+    auditor = principal("aud")
+    try:
+        run = [
+            (link.page, link.params)
+            for link in subject_links(auditor, "run:" + kit.run_id("pipeline"))
+        ]
+        assert run == [
+            ("app_pages/trace.py", (("model", "test/model"), ("version", "v1"))),
+            ("app_pages/history.py", (("dataset", "test/raw"),)),
+        ]
+        (model,) = subject_links(auditor, "model:test/model@v1")
+        assert model.params == (("model", "test/model"), ("version", "v1"))
+        (raw,) = subject_links(auditor, "dataset:test/raw")
+        assert raw.page == "app_pages/history.py"
+        assert subject_links(principal("eng"), "dataset:test/raw") == [], "outside dagster/*"
+    finally:
+        st.cache_data.clear()
+        st.cache_resource.clear()
