@@ -1,6 +1,8 @@
 """MLflow's side of the peer benchmark: runs in MLflow's own virtualenv, prints JSON timings.
 
-    python mlflow_side.py TRACKING_URI RUNS WARMUP
+    python mlflow_side.py TRACKING_URI RUNS WARMUP FACTS_JSON
+
+FACTS_JSON is {"params": {...}, "metrics": {...}}: the same facts the audit side records.
 
 Each timed run records what the audit side records for a training run: the hyperparameters, the
 evaluation metrics and the input dataset, through MLflow's public tracking API. The dataset object
@@ -20,28 +22,17 @@ warnings.filterwarnings("ignore")
 import mlflow  # noqa: E402
 import pandas as pd  # noqa: E402
 
-PARAMS = {
-    "algorithm": "random_forest",
-    "n_estimators": 200,
-    "max_depth": 6,
-    "min_samples_leaf": 2,
-    "criterion": "gini",
-    "random_state": 7,
-    "sample_fraction": 0.9,
-    "drop_outliers_zscore": 3.0,
-}
-METRICS = {"accuracy": 0.965, "roc_auc": 0.9962, "f1": 0.972, "precision": 0.97, "recall": 0.974}
 
-
-def record_run(dataset: object, index: int) -> None:
+def record_run(dataset: object, index: int, facts: dict) -> None:
     with mlflow.start_run(run_name=f"train-{index}"):
-        mlflow.log_params(PARAMS)
-        mlflow.log_metrics(METRICS)
+        mlflow.log_params(facts["params"])
+        mlflow.log_metrics(facts["metrics"])
         mlflow.log_input(dataset, context="training")
 
 
 def main() -> None:
     uri, runs, warmup = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    facts = json.loads(sys.argv[4])
     mlflow.set_tracking_uri(uri)
     mlflow.set_experiment("peer-benchmark")
     frame = pd.DataFrame(
@@ -51,11 +42,11 @@ def main() -> None:
         frame, source="s3://ml-data/breast_cancer/clean.parquet", name="clean_breast_cancer"
     )
     for index in range(warmup):
-        record_run(dataset, -index)
+        record_run(dataset, -index, facts)
     timings = []
     for index in range(runs):
         started = time.perf_counter()
-        record_run(dataset, index)
+        record_run(dataset, index, facts)
         timings.append(time.perf_counter() - started)
     print(
         json.dumps(
