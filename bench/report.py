@@ -17,6 +17,10 @@ START = "<!-- results:start -->"
 END = "<!-- results:end -->"
 ORDER = ("ingest", "http", "queries", "integrity", "storage", "capture", "app", "peer")
 SIZE_ORDER = ("small", "medium", "full")
+RUNS_HEADING = (
+    "Runs of bench/run.py with all of this suite's own benchmarks (Also ran: the capture, app "
+    "and peer scripts run with it):\n\n"
+)
 
 
 def load_results(folder: Path = RESULTS) -> list[dict[str, Any]]:
@@ -125,7 +129,7 @@ def render(folder: Path = RESULTS) -> str:
     return "\n\n".join(
         [
             table(documents),
-            "Runs of `make bench` (whole runner, all databases):\n\n" + durations(folder),
+            RUNS_HEADING + durations(folder),
             "Machines (load average when the result was written):\n\n" + machines(documents),
             "Notes:\n\n" + notes(documents),
         ]
