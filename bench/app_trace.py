@@ -178,10 +178,7 @@ def main() -> None:
     parser.add_argument("--models", type=int, default=5)
     args = parser.parse_args()
     result = measure(args.size, args.models)
-    path = result.save()
-    for f in result.figures:
-        print(f"  {f.name}: {f.value:,.2f} {f.unit} ({f.note})", flush=True)
-    print(f"[bench] wrote {path}", flush=True)
+    result.save_and_show()
 
 
 if __name__ == "__main__":

@@ -187,3 +187,14 @@ class Result:
         }
         path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
         return path
+
+    def save_and_show(self, folder: Path = RESULTS) -> Path:
+        """`save`, then print each figure (and whether it met its target) and the file."""
+        path = self.save(folder)
+        for f in self.figures:
+            met = "" if f.met is None else ("  met" if f.met else "  NOT MET")
+            note = f" ({f.note})" if f.note else ""
+            print(f"  {f.name}: {f.value:,.2f} {f.unit}{met}{note}", flush=True)
+        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        print(f"[bench] wrote {shown}", flush=True)
+        return path

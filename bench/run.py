@@ -108,11 +108,7 @@ def _save(name: str, database: str, size: str, figures: list[Figure], started: f
     result = Result(name, size, database)
     result.started = started
     result.add(*figures)
-    path = result.save()
-    for f in figures:
-        met = "" if f.met is None else ("  met" if f.met else "  NOT MET")
-        print(f"  {f.name}: {f.value:,.2f} {f.unit}{met}", flush=True)
-    print(f"[bench] wrote {path.relative_to(HERE.parent)}", flush=True)
+    result.save_and_show()
 
 
 def run_scripts(size: str, only: set[str]) -> None:
