@@ -6,7 +6,6 @@ the project's stored data (mass deletion). A normal release before them raises n
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance, Definitions, RunConfig
+from isolated_home import isolated_home
 
 from audit_pipelines.capture.sensor import capture_until_idle
 from audit_pipelines.demo_history import (
@@ -39,7 +39,6 @@ from lineage.findings import FindingView, list_findings
 from lineage.privacy import pseudonym_for
 from lineage.review.context import ReviewWindow
 from lineage.review.runner import ReviewRun
-from lineage.settings import Settings
 from lineage.store import AuditStore
 from lineage.timeutil import now_store_time
 
@@ -87,16 +86,7 @@ def reviewed(
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Staged]:
     home = tmp_path_factory.mktemp("more_staged") / "home"
-    with pytest.MonkeyPatch.context() as env:
-        for name in [
-            n for n in os.environ if n.startswith(("MLAUDIT_", "DAGSTER_", "OPENLINEAGE"))
-        ]:
-            env.delenv(name)
-        env.setenv("MLAUDIT_HOME", str(home))
-        (home / "dagster").mkdir(parents=True)
-        (home / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-        env.setenv("DAGSTER_HOME", str(home / "dagster"))
-        settings = Settings.from_env()
+    with isolated_home(home) as settings:
         write_metric_thresholds(home, THRESHOLDS)
         store = AuditStore.open(settings.database_url, settings=settings)
         defs = staging_definitions(home, settings.database_url)

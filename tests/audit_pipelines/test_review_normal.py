@@ -4,7 +4,6 @@ the code the schedules run."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance, Definitions
+from isolated_home import isolated_home
 
 from audit_pipelines.capture.sensor import capture_until_idle
 from audit_pipelines.definitions import build_definitions
@@ -26,7 +26,6 @@ from audit_pipelines.scenario import launch
 from lineage.findings import list_findings
 from lineage.review.context import ReviewWindow
 from lineage.review.runner import ReviewRun
-from lineage.settings import Settings
 from lineage.store import AuditStore
 from lineage.timeutil import now_store_time
 
@@ -56,16 +55,7 @@ def train_and_review(
 @pytest.fixture(scope="module")
 def reviewed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reviewed]:
     home = tmp_path_factory.mktemp("normal") / "home"
-    with pytest.MonkeyPatch.context() as env:
-        for name in [
-            n for n in os.environ if n.startswith(("MLAUDIT_", "DAGSTER_", "OPENLINEAGE"))
-        ]:
-            env.delenv(name)
-        env.setenv("MLAUDIT_HOME", str(home))
-        (home / "dagster").mkdir(parents=True)
-        (home / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-        env.setenv("DAGSTER_HOME", str(home / "dagster"))
-        settings = Settings.from_env()
+    with isolated_home(home) as settings:
         store = AuditStore.open(settings.database_url, settings=settings)
         defs = build_definitions(home, settings.database_url)
         with DagsterInstance.get() as instance:

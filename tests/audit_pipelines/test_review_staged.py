@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any
 
 import pytest
 from dagster import DagsterInstance
+from isolated_home import isolated_home
 
 from audit_pipelines.demo import run_demo
 from audit_pipelines.demo_history import CREDENTIALS_FILE
@@ -46,14 +46,7 @@ class Staged:
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Staged]:
     home = tmp_path_factory.mktemp("staged") / "home"
-    with pytest.MonkeyPatch.context() as env:
-        for name in [
-            n for n in os.environ if n.startswith(("MLAUDIT_", "DAGSTER_", "OPENLINEAGE"))
-        ]:
-            env.delenv(name)
-        env.setenv("MLAUDIT_HOME", str(home))
-        env.setenv("DAGSTER_HOME", str(home / "dagster"))
-        settings = Settings.from_env()
+    with isolated_home(home, instance_yaml=False) as settings:
         with contextlib.redirect_stdout(io.StringIO()):
             result = run_demo(settings, as_json=True, staged=True)
         store = AuditStore.open(settings.database_url, settings=settings)
