@@ -19,11 +19,14 @@ from lineage.models import (
     Run,
     RunInput,
     RunOutput,
+    VersionEdge,
 )
 from lineage.projection import Projector
 
-# Children before parents, so foreign keys hold at every step.
+# Children before parents, so foreign keys hold at every step. version_edges is filled by
+# triggers on run_inputs/run_outputs (migration 0010): emptied here, refilled by the replay.
 PROJECTIONS = (
+    VersionEdge,
     DataAccess,
     Deployment,
     Evaluation,

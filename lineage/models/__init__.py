@@ -6,7 +6,7 @@ the same on SQLite and PostgreSQL, and never meets a session time zone.
 
 # Feature tables register themselves on import; their classes are imported from their modules.
 from lineage.models import accounts, findings, merkle, privacy, reports, retention  # noqa: F401
-from lineage.models.graph import Dataset, DatasetVersion, Job, Run, RunInput, RunOutput
+from lineage.models.graph import Dataset, DatasetVersion, Job, Run, RunInput, RunOutput, VersionEdge
 from lineage.models.log import EntryCategory, LogEntry
 from lineage.models.ml import Actor, DataAccess, Deployment, Evaluation
 
@@ -23,4 +23,5 @@ __all__ = [
     "Run",
     "RunInput",
     "RunOutput",
+    "VersionEdge",
 ]

@@ -88,3 +88,23 @@ class RunOutput(SQLModel, table=True):
     version_id: int = Field(primary_key=True, foreign_key="dataset_versions.id")
     event_time: str = Field(max_length=32)
     seq: int
+
+
+class VersionEdge(SQLModel, table=True):
+    """Derivation: a run read `parent` and wrote `child`. Kept by database triggers on
+    run_inputs and run_outputs (migration 0010), so the lineage walks follow only the reads that
+    led somewhere; most reads (notebooks, dashboards) write nothing. `event_time` is when the
+    edge became true: the later of the read and the write."""
+
+    __tablename__ = "version_edges"
+    # The primary key (parent first) serves the downstream walk; on SQLite the table is that
+    # key's b-tree (no rowid), so the walk reads `event_time` without a second lookup.
+    __table_args__ = (
+        Index("ix_version_edges_up", "child_version_id", "event_time", "parent_version_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    parent_version_id: int = Field(primary_key=True, foreign_key="dataset_versions.id")
+    child_version_id: int = Field(primary_key=True, foreign_key="dataset_versions.id")
+    run_id: str = Field(primary_key=True, max_length=64)
+    event_time: str = Field(max_length=32)

@@ -22,43 +22,39 @@ END_OF_TIME = "9999-12-31T23:59:59.999999Z"
 MAX_DEPTH = 200
 
 # (from, to) edges among everything reachable from the start, edges as of a moment (every `?`
-# after the start is that moment). Upstream: from a version to what its producing runs read.
+# after the start is that moment), over the derivation edges (version_edges, migration 0010):
+# a read that led to no write is not an edge, so the walks skip the many runs that only read.
 # CROSS JOIN keeps SQLite's join order (the reached set drives; left to itself it scanned every
 # edge and probed the set); PostgreSQL plans it as any inner join.
 UPSTREAM_EDGES = """
     WITH RECURSIVE up(version_id) AS (
         SELECT CAST(? AS INTEGER)
         UNION
-        SELECT ri.version_id FROM up
-        JOIN run_outputs ro ON ro.version_id = up.version_id AND ro.event_time <= ?
-        JOIN run_inputs ri ON ri.run_id = ro.run_id AND ri.event_time <= ?
+        SELECT e.parent_version_id FROM up
+        JOIN version_edges e ON e.child_version_id = up.version_id AND e.event_time <= ?
     )
-    SELECT DISTINCT ro.version_id, ri.version_id
-    FROM up CROSS JOIN run_outputs ro CROSS JOIN run_inputs ri
-    WHERE ro.version_id = up.version_id AND ro.event_time <= ?
-      AND ri.run_id = ro.run_id AND ri.event_time <= ?
+    SELECT DISTINCT e.child_version_id, e.parent_version_id
+    FROM up CROSS JOIN version_edges e
+    WHERE e.child_version_id = up.version_id AND e.event_time <= ?
 """
-# Downstream: from a version to what the runs that read it wrote; the start is every version of
-# one dataset.
+# Downstream: from a version to what was made from it; the start is every version of one dataset.
 DOWNSTREAM_EDGES = """
     WITH RECURSIVE down(version_id) AS (
         SELECT id FROM dataset_versions WHERE dataset_id = ?
         UNION
-        SELECT ro.version_id FROM down
-        JOIN run_inputs ri ON ri.version_id = down.version_id AND ri.event_time <= ?
-        JOIN run_outputs ro ON ro.run_id = ri.run_id AND ro.event_time <= ?
+        SELECT e.child_version_id FROM down
+        JOIN version_edges e ON e.parent_version_id = down.version_id AND e.event_time <= ?
     )
-    SELECT DISTINCT ri.version_id, ro.version_id
-    FROM down CROSS JOIN run_inputs ri CROSS JOIN run_outputs ro
-    WHERE ri.version_id = down.version_id AND ri.event_time <= ?
-      AND ro.run_id = ri.run_id AND ro.event_time <= ?
+    SELECT DISTINCT e.parent_version_id, e.child_version_id
+    FROM down CROSS JOIN version_edges e
+    WHERE e.parent_version_id = down.version_id AND e.event_time <= ?
 """
 OWN_VERSIONS = "SELECT id FROM dataset_versions WHERE dataset_id = ?"
 
 
 def walk_upstream(conn: Connection, start: int, as_of: str) -> dict[int, int]:
     """Version id -> depth of everything `start` was made from (itself at depth 0)."""
-    edges = Sql(conn).rows(UPSTREAM_EDGES, [start, *[as_of] * 4])
+    edges = Sql(conn).rows(UPSTREAM_EDGES, [start, as_of, as_of])
     return _depths([start], edges)
 
 
@@ -66,7 +62,7 @@ def walk_downstream(conn: Connection, dataset_id: int, as_of: str) -> dict[int, 
     """Version id -> depth of everything made from any version of the dataset (its own: 0)."""
     sql = Sql(conn)
     own = sql.rows(OWN_VERSIONS, [dataset_id])
-    edges = sql.rows(DOWNSTREAM_EDGES, [dataset_id, *[as_of] * 4])
+    edges = sql.rows(DOWNSTREAM_EDGES, [dataset_id, as_of, as_of])
     return _depths([row[0] for row in own], edges)
 
 
