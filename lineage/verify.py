@@ -3,8 +3,9 @@
 `verify_chain` re-hashes the chain and names the first entry that breaks it. `verify_log` does the
 same in one pass that also rebuilds the Merkle tree from the entries' bytes (so an edited entry is
 caught by the tree too) and compares every stored node, then holds each signed head against the
-tree: only a head can reveal entries removed from the log's end. A large log is scanned in two
-halves on two cores (lineage.merkle.parallel), with the same result.
+tree: only a head can reveal entries removed from the log's end. A clean log is checked by a fast
+pass, a large one in two halves on two cores (lineage.merkle.parallel); anything else gets the
+detailed pass that names the problems, with the same result.
 
 Archived segments (lineage.retention) are bridged: the chain continues from each segment's
 recorded boundary hashes, the tree from its stored leaves, and each segment's signature, leaves,
@@ -25,7 +26,7 @@ from lineage.merkle.check import Snapshot, TreeReport, snapshot, tree_report
 from lineage.merkle.check_heads import HeadsReport, check_heads
 from lineage.merkle.check_segments import scan_with_segments
 from lineage.merkle.heads import stored_heads, trusted_keys
-from lineage.merkle.parallel import PARALLEL_MIN_ENTRIES, Half, scan_half, scan_in_two
+from lineage.merkle.parallel import PARALLEL_MIN_ENTRIES, Half, scan_fast, scan_half
 from lineage.merkle.scan import ChainReport, Problem, scan_log
 from lineage.retention.segments import (
     StoredSegment,
@@ -113,8 +114,9 @@ def verify_log(
 
 
 def _scan(engine: Engine, conn: Connection, snap: Snapshot, parallel_from: int) -> Half:
-    """Two halves when that is possible and both are clean; else one pass, which names problems."""
-    return scan_in_two(engine, conn, snap, parallel_from) or scan_half(
+    """The fast pass (in two halves when large) when the log is clean; else the detailed pass,
+    which names the problems."""
+    return scan_fast(engine, conn, snap, parallel_from) or scan_half(
         conn, 1, snap.last_seq, snap.stored_nodes
     )
 

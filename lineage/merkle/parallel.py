@@ -1,13 +1,15 @@
-"""Verify a large log on two cores: the second half in a worker process, same answer as one pass.
+"""Verify a clean log fast: two halves on two cores when it is large, one fast pass otherwise.
 
-`verify` is CPU-bound (SHA-256 of every entry three times, one row read per entry and node), so
-on a large log the entries after a cut point are scanned by a worker process while this process
-scans those before it. The worker starts from the stored state at the cut (the predecessor's
-hash and the tree's frontier there), which the first half verifies as part of its own range, so
-two clean halves mean exactly what one clean pass means. Anything else (a half that finds a
-problem, a worker that fails, a log that cannot be cut exactly) falls back to the single pass,
-which alone writes the detailed report. The worker is a plain subprocess, `python -m
-lineage.merkle.parallel`, parameters on stdin (the database URL may hold a password).
+`verify` is CPU-bound (two SHA-256 of every entry's bytes, a node hash, one row read per entry
+and two per node), so on a large log the entries from a cut point on are checked by a worker
+process (`python -m lineage.merkle.fastscan`) while this process checks those before it. The
+worker starts from the stored state at the cut (the predecessor's hash and the tree's frontier
+there) and reports it; the first half recomputes that state from its entries, and the two must
+agree, so two clean halves mean exactly what one clean pass means. Both halves run the fast pass
+(`lineage.merkle.fastscan`), which only says clean or not: anything else (a problem, a worker that
+fails, a log that cannot be cut exactly) makes `verify` run the detailed single pass
+(`scan_half`), which alone writes the detailed report. The job goes to the worker on stdin (the
+database URL may hold a password).
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, select
 
 from lineage.chain import GENESIS_HASH
 from lineage.merkle.check import Snapshot, TreeCheck
+from lineage.merkle.fastscan import SQLITE_MMAP_BYTES, Outcome, Start, scan_range, sqlite_mmap
 from lineage.merkle.layout import nodes_for_size
 from lineage.merkle.scan import ChainReport, scan_log
 from lineage.merkle.tree import Frontier, load_frontier
@@ -31,9 +35,9 @@ from lineage.models import LogEntry
 
 log = logging.getLogger(__name__)
 
-# Starting a worker costs about half a second (imports), so two halves pay off from about 200,000
-# entries (measured: 100,000 entries 0.55 s in one pass, 0.84 s in two; 1,000,000: 5.3 s, 3.2 s).
-PARALLEL_MIN_ENTRIES = 300_000
+# Starting the worker costs about 0.1 s (an interpreter; the worker imports no SQLAlchemy), about
+# what 20,000 entries cost; below this size one fast pass is as quick.
+PARALLEL_MIN_ENTRIES = 50_000
 
 
 @dataclass
@@ -47,7 +51,8 @@ class Half:
 
 
 def scan_half(conn: Connection, first: int, last: int, end_pos: int) -> Half:
-    """Scan entries first..last (first = 1: everything up to last) and their tree positions."""
+    """The detailed pass over entries first..last (first = 1: everything up to last), which
+    names every problem it meets."""
     prev, frontier = GENESIS_HASH, Frontier()
     if first > 1:
         row = select(LogEntry.entry_hash).where(LogEntry.seq == first - 1)
@@ -60,49 +65,91 @@ def scan_half(conn: Connection, first: int, last: int, end_pos: int) -> Half:
     return Half(chain, tree)
 
 
+def scan_fast(engine: Engine, conn: Connection, snap: Snapshot, minimum: int) -> Half | None:
+    """The whole log checked by the fast pass (in two halves from `minimum` entries): the result
+    when clean, else None."""
+    halves = scan_in_two(engine, conn, snap, minimum)
+    if halves is not None:
+        return halves
+    outcome = _fast(conn, Start(1), snap.last_seq, snap.stored_nodes)
+    return _half(conn, outcome, 1) if outcome.clean else None
+
+
 def scan_in_two(engine: Engine, conn: Connection, snap: Snapshot, minimum: int) -> Half | None:
-    """Both halves, merged, when the log is large, can be cut exactly, and both come out clean."""
-    cut = _cut(conn, snap, minimum)
-    if cut is None or engine.url.database in (None, "", ":memory:"):
+    """Both halves, merged, when the log is large, can be cut, and both come out clean."""
+    cut = _cut(snap, minimum)
+    target = _target(engine)
+    if cut is None or target is None:
         return None
-    worker = _start(engine, cut, snap)
+    worker = _start(target, cut, snap)
     try:
-        first = scan_half(conn, 1, cut - 1, min(nodes_for_size(cut - 1), snap.stored_nodes))
+        first = _fast(conn, Start(1), cut - 1, min(nodes_for_size(cut - 1), snap.stored_nodes))
     except BaseException:
         worker.kill()  # never leave a worker behind
         worker.wait()
         raise
-    second = _result(worker, conn)
-    if second is None or not (first.clean and second.clean and second.chain.entries):
+    second = _result(worker)
+    if second is None or not first.clean or first.entries != cut - 1:
         return None
-    chain = second.chain
-    chain.entries += first.chain.entries
-    return Half(chain, second.tree)
+    start, outcome = second
+    if (start.prev, start.roots) != (first.head_hash, first.roots):
+        return None  # the worker started from a state the entries before the cut do not give
+    if not outcome.clean or outcome.entries != snap.last_seq - cut + 1:
+        return None
+    outcome.entries += first.entries
+    return _half(conn, outcome, 1)
 
 
-def _cut(conn: Connection, snap: Snapshot, minimum: int) -> int | None:
-    """The first seq of the second half: the entries before it must be exactly 1..cut-1."""
+def _fast(conn: Connection, start: Start, last: int, end_pos: int) -> Outcome:
+    """The fast pass on this connection, in its transaction (SQLite mmap only meanwhile)."""
+    dbapi = conn.connection.dbapi_connection
+    postgres = conn.dialect.name == "postgresql"
+    before = None if postgres else sqlite_mmap(dbapi, SQLITE_MMAP_BYTES)
+    try:
+        return scan_range(dbapi, postgres, start, last, end_pos)
+    finally:
+        if before is not None:
+            sqlite_mmap(dbapi, before)
+
+
+def _half(conn: Connection, outcome: Outcome, first: int) -> Half:
+    head_seq = first + outcome.entries - 1 if outcome.entries else 0
+    chain = ChainReport(outcome.entries, head_seq, outcome.head_hash)
+    return Half(chain, TreeCheck(conn, 0, Frontier(outcome.size, outcome.roots)))
+
+
+def _cut(snap: Snapshot, minimum: int) -> int | None:
+    """The first seq of the second half (the tree must hold the frontier before it)."""
     if snap.last_seq < max(minimum, 2):
         return None
     cut = snap.last_seq // 2 + 1
-    before = conn.execute(select(func.count()).where(LogEntry.seq < cut)).scalar_one()
-    return cut if before == cut - 1 and snap.tree_size >= cut - 1 else None
+    return cut if snap.tree_size >= cut - 1 else None
 
 
-def _start(engine: Engine, cut: int, snap: Snapshot) -> subprocess.Popen[bytes]:
+def _target(engine: Engine) -> dict[str, str] | None:
+    """How the worker reaches the database without SQLAlchemy (None: it cannot)."""
+    url = engine.url
+    if url.get_backend_name() == "postgresql":
+        return {"postgres": url.set(drivername="postgresql").render_as_string(hide_password=False)}
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return {"sqlite": str(url.database)}
+    return None
+
+
+def _start(target: dict[str, str], cut: int, snap: Snapshot) -> subprocess.Popen[bytes]:
     root = str(Path(__file__).resolve().parents[2])  # so the worker imports this very code
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
     }
-    job = {
-        "url": engine.url.render_as_string(hide_password=False),
+    job: dict[str, Any] = {
+        **target,
         "first": cut,
         "last": snap.last_seq,
         "end_pos": snap.stored_nodes,
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "lineage.merkle.parallel"],
+        [sys.executable, "-m", "lineage.merkle.fastscan"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -115,40 +162,17 @@ def _start(engine: Engine, cut: int, snap: Snapshot) -> subprocess.Popen[bytes]:
     return worker
 
 
-def _result(worker: subprocess.Popen[bytes], conn: Connection) -> Half | None:
+def _result(worker: subprocess.Popen[bytes]) -> tuple[Start, Outcome] | None:
     out, err = worker.communicate()
     try:
         if worker.returncode != 0:
             raise ValueError(f"exit {worker.returncode}")
         data = json.loads(out)
-    except ValueError as exc:
+        if data["start"] is None:
+            return None  # the state at the cut is not stored: the detailed pass will say why
+        start = data["start"]
+        roots = [bytes.fromhex(r) for r in start["roots"]]
+        return Start(start["first"], start["prev"], roots), Outcome.from_json(data["outcome"])
+    except (ValueError, KeyError, TypeError) as exc:
         log.warning("verify worker failed (%s), one pass instead: %s", exc, err.decode()[-500:])
         return None
-    chain = ChainReport(data["entries"], data["head_seq"], data["head_hash"])
-    tree = TreeCheck(conn, 0, Frontier(data["size"], [bytes.fromhex(h) for h in data["roots"]]))
-    if not data["clean"]:
-        tree.differing = 1  # the single pass will say where
-    return Half(chain, tree)
-
-
-def _work() -> None:
-    from lineage.db import create_store_engine
-
-    job = json.loads(sys.stdin.read())
-    engine = create_store_engine(job["url"])
-    with engine.connect() as conn, conn.begin():
-        half = scan_half(conn, job["first"], job["last"], job["end_pos"])
-    chain, frontier = half.chain, half.tree.frontier
-    result = {
-        "entries": chain.entries,
-        "head_seq": chain.head_seq,
-        "head_hash": chain.head_hash,
-        "clean": half.clean,
-        "size": frontier.size,
-        "roots": [r.hex() for r in frontier.roots],
-    }
-    sys.stdout.write(json.dumps(result))
-
-
-if __name__ == "__main__":
-    _work()
