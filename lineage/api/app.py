@@ -18,6 +18,7 @@ from starlette.responses import Response
 from lineage.api import ingest_routes, integrity_routes, read_routes
 from lineage.api.auth import TokenCache
 from lineage.api.errors import install_handlers, is_unavailable, json_response, unavailable
+from lineage.api.hotpath import HotPath
 from lineage.api.limits import BodyLimits
 from lineage.api.writer import BatchingWriter
 from lineage.store import AuditStore
@@ -55,6 +56,10 @@ def create_app(store: AuditStore, *, limits: BodyLimits | None = None) -> FastAP
     app.state.limits = limits or BodyLimits()
     app.state.tokens = TokenCache()
     install_handlers(app)
+    # The one-event route is the hot path: served past the framework's routing (hotpath.py).
+    app.add_middleware(
+        HotPath, method="POST", path="/api/v1/lineage", endpoint=ingest_routes.post_event
+    )
     app.include_router(ingest_routes.router)
     app.include_router(read_routes.router)
     app.include_router(integrity_routes.router)
