@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from lineage.chain import GENESIS_HASH, chain_hash, entry_bytes, entry_header
+from lineage.db import WRITER_LOCK_SQL
 from lineage.ingest_result import Accepted
-from lineage.merkle.tree import append_leaves
+from lineage.merkle.tree import TOP_SQL, append_leaves, size_of
 from lineage.models import EntryCategory, LogEntry
 from lineage.prepare import PreparedEvent
-from lineage.projection.sql import Sql
+from lineage.projection.sql import Query, Sql
 
 LOG_COLUMNS = (
     "seq", "key", "received_at", "event_time", "event_type", "producer", "submitter",
@@ -36,28 +37,76 @@ class NewEntry:
     prepared: PreparedEvent
 
 
-def read_head(conn: Connection) -> tuple[int, str]:
-    row = Sql(conn).rows("SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-    return (row[0][0], row[0][1]) if row else (0, GENESIS_HASH)
+HEAD_SQL = "SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1"
+KEYS_SQL = "SELECT key, seq FROM audit_log WHERE key {in}"
+# The frontier of a tree as large as the log (the append checks that it is): the node of each
+# set bit l of the head's seq n has index 2 * (n >> (l + 1)) at level l; its position is
+# layout.position's formula, with popcount spelled portably (bit_count needs PostgreSQL 14).
+FRONTIER_SQL = (
+    "WITH h AS (SELECT CAST(coalesce(max(seq), 0) AS BIGINT) AS n FROM audit_log), "
+    "b AS (SELECT n >> (l + 1) AS hi, l FROM h, generate_series(0, 62) AS l "
+    "WHERE (n >> l) & 1 = 1) "
+    "SELECT pos, hash FROM merkle_nodes WHERE pos IN (SELECT ((2 * hi + 1) << (l + 1)) - 2 "
+    "- length(replace(CAST(CAST(hi AS BIT(64)) AS TEXT), '0', '')) FROM b)"
+)
 
 
-def stored_keys(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
+@dataclass(frozen=True)
+class AppendReads:
+    """What an append reads before writing: stored keys, the log's head, the tree's end."""
+
+    known: dict[str, int]
+    head: tuple[int, str]
+    tree: tuple[int | None, dict[int, bytes]]  # highest stored position, frontier by position
+
+    @property
+    def tree_current(self) -> bool:
+        """The tree holds exactly the log: the append needs no catch-up (which reads the log
+        through SQLAlchemy, so it cannot run in a pipeline) and will not refuse."""
+        return size_of(self.tree[0]) == (self.head[0], True)
+
+
+def read_state(conn: Connection, keys: Iterable[str]) -> AppendReads:
+    """Everything the append reads, in one round trip on PostgreSQL.
+
+    On PostgreSQL the first statement takes the writer lock (again, if the caller's transaction
+    holds it already: advisory locks nest), so a caller may open its transaction without it
+    (`writer_transaction(lock=False)`) and save that round trip; the reads run after it.
+    """
     sql = Sql(conn)
-    query = sql.where_in("SELECT key, seq FROM audit_log WHERE key {in}", list(dict.fromkeys(keys)))
-    (rows,) = sql.fetch(query)
-    return dict(rows)
+    queries = [
+        sql.where_in(KEYS_SQL, list(dict.fromkeys(keys))),
+        Query([(HEAD_SQL, [])]),
+        Query([(TOP_SQL, [])]),
+    ]
+    if sql.postgres:
+        queries = [Query([(WRITER_LOCK_SQL, [])]), *queries, Query([(FRONTIER_SQL, [])])]
+    found = sql.fetch(*queries)
+    if sql.postgres:
+        found = found[1:]
+    known, head, top = found[:3]
+    frontier = {pos: digest for pos, digest in found[3]} if sql.postgres else {}
+    return AppendReads(
+        dict(known), (head[0][0], head[0][1]) if head else (0, GENESIS_HASH), (top[0][0], frontier)
+    )
 
 
 def append_batch(
-    conn: Connection, batch: list[PreparedEvent], *, submitter: str | None, received_at: str
+    conn: Connection,
+    batch: list[PreparedEvent],
+    *,
+    submitter: str | None,
+    received_at: str,
+    reads: AppendReads | None = None,
 ) -> tuple[list[Accepted], list[NewEntry]]:
     """Append what is new; report duplicates with the sequence number they were first stored at.
 
     The new entries' Merkle leaves go into the tree in the same transaction, so the log and the
-    tree never disagree.
+    tree never disagree. `reads`: read_state of this transaction, if the caller read it already.
     """
-    known = stored_keys(conn, (p.key for p in batch))
-    seq, prev = read_head(conn)
+    reads = reads or read_state(conn, (p.key for p in batch))
+    known = dict(reads.known)
+    seq, prev = reads.head
     start = seq
     accepted: list[Accepted] = []
     new: list[NewEntry] = []
@@ -83,7 +132,7 @@ def append_batch(
         sql = Sql(conn)
         sql.insert(LogEntry.__table__, LOG_COLUMNS, log_rows)
         sql.insert(EntryCategory.__table__, CATEGORY_COLUMNS, category_rows)
-        append_leaves(conn, start, leaf_data)
+        append_leaves(conn, start, leaf_data, reads.tree)
     return accepted, new
 
 

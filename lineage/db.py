@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import exc as exc_module
 from sqlalchemy.engine import make_url
 
 log = logging.getLogger(__name__)
@@ -18,6 +20,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 WRITER_OPTION = "mlaudit_writer"
 # Any constant will do; it only has to be the same for every writer of one database.
 WRITER_LOCK_KEY = 0x6D6C61756469
+WRITER_LOCK_SQL = f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})"
+# A pooled PostgreSQL connection used this recently is handed out without a ping: the ping is a
+# round trip, a fifth of a one-event ingest's. Older ones are pinged (and replaced if dead).
+PING_AFTER_IDLE_S = 1.0
 # SQLite's default page cache is 2 MiB: the log's key index takes random keys (SHA-256), so past a
 # few hundred thousand entries nearly every insert missed the cache.
 SQLITE_CACHE_KIB = 65_536
@@ -42,7 +48,31 @@ def create_store_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(url, pool_size=5, max_overflow=10)
+    event.listen(engine, "checkout", _ping_if_idle)
+    event.listen(engine, "checkin", _mark_used)
+    return engine
+
+
+def _ping_if_idle(dbapi_conn, record, _proxy) -> None:  # type: ignore[no-untyped-def]
+    """pool_pre_ping, for connections idle PING_AFTER_IDLE_S or more: SQLAlchemy's pessimistic
+    disconnect handling (a DisconnectionError makes the pool retry with a new connection)."""
+    if time.monotonic() - record.info.get(_USED, 0.0) < PING_AFTER_IDLE_S:
+        return
+    try:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+    except Exception as exc:  # any failure of "SELECT 1" means this connection is unusable
+        raise exc_module.DisconnectionError() from exc
+
+
+def _mark_used(_dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]
+    if record is not None:
+        record.info[_USED] = time.monotonic()
+
+
+_USED = "mlaudit_last_used"
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -62,14 +92,36 @@ def _sqlite_begin(conn: Connection) -> None:
 
 
 @contextmanager
-def writer_transaction(engine: Engine) -> Iterator[Connection]:
-    """A transaction that holds the store's single-writer lock until it commits."""
+def writer_transaction(engine: Engine, *, lock: bool = True) -> Iterator[Connection]:
+    """A transaction that holds the store's single-writer lock until it commits.
+
+    lock=False (PostgreSQL): the caller's first statement must take it (WRITER_LOCK_SQL), which
+    lets the lock travel with the caller's first reads (lineage.append.read_state).
+    """
     with engine.connect() as conn:
         conn = conn.execution_options(**{WRITER_OPTION: True})
         with conn.begin():
-            if conn.dialect.name == "postgresql":
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
+            if lock and conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(WRITER_LOCK_SQL)
             yield conn
+
+
+@contextmanager
+def pipelined_commit(conn: Connection, wanted: bool = True) -> Iterator[None]:
+    """psycopg 3: send the statements inside, and the COMMIT, without waiting for each answer.
+
+    Only reads whose rows are fetched wait (lineage.projection.sql runs them as such); the
+    writes queue up and go with the next read or the COMMIT. SQLAlchemy Core statements do not
+    work inside (they look for rows before any arrived). The COMMIT is sent only when the body
+    completes; SQLAlchemy's own commit after it finds nothing left to do.
+    """
+    driver = conn.connection.driver_connection
+    if not wanted or not hasattr(driver, "pipeline"):  # SQLite, psycopg2
+        yield
+        return
+    with driver.pipeline():  # type: ignore[union-attr]
+        yield
+        driver.commit()  # type: ignore[union-attr]
 
 
 def migrate(engine: Engine) -> None:

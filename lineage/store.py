@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError
 
-from lineage.append import append_batch
+from lineage.append import append_batch, read_state
 from lineage.db import (
     create_store_engine,
     migrate,
+    pipelined_commit,
     refresh_statistics,
     statistics_due,
     writer_transaction,
@@ -34,8 +35,27 @@ from lineage.privacy.fingerprints import check_key
 from lineage.privacy.rules import RuleSet, load_rules
 from lineage.privacy.vault import record_identities
 from lineage.projection import project_entries
+from lineage.projection.sql import COPY_ROWS
 from lineage.settings import Settings
 from lineage.timeutil import now_store_time
+
+
+class SealedPseudonyms:
+    """Pseudonyms this process saw committed to the vault, which never drops one (an erasure
+    keeps a tombstone): ingesting a known identity again needs no vault lookup (a round trip)."""
+
+    LIMIT = 100_000  # forgotten all at once past this: a forgotten one costs only a lookup
+
+    def __init__(self) -> None:
+        self._known: set[str] = set()
+
+    def unknown(self, identities: Identities) -> Identities:
+        return {p: i for p, i in identities.items() if p not in self._known}
+
+    def add(self, identities: Identities) -> None:
+        if len(self._known) + len(identities) > self.LIMIT:
+            self._known.clear()
+        self._known.update(identities)
 
 
 class AuditStore:
@@ -56,6 +76,7 @@ class AuditStore:
         # Key purposes whose fingerprint this store has seen committed: a fingerprint never
         # changes once stored, so one check per process is enough (it cost a query per ingest).
         self._keys_checked: set[str] = set()
+        self._sealed = SealedPseudonyms()
 
     @classmethod
     def open(
@@ -138,15 +159,21 @@ class AuditStore:
         for item in prepared:
             for pseudonym, identity in item.identities.items():
                 identities.setdefault(pseudonym, identity)  # the first spelling seen is kept
+        identities = self._sealed.unknown(identities)
         dbapi_error = self.engine.dialect.loaded_dbapi.Error
         try:
-            with writer_transaction(self.engine) as conn:
+            # The writer lock travels with the append's reads (one round trip on PostgreSQL).
+            with writer_transaction(self.engine, lock=False) as conn:
+                reads = read_state(conn, (p.key for p in prepared))
                 received_at = now_store_time()
                 checked = self._record_identities(conn, identities, received_at)
-                accepted, new = append_batch(
-                    conn, prepared, submitter=submitter, received_at=received_at
-                )
-                project_entries(conn, new)
+                # A few events: every write and the COMMIT in one pipeline; many: COPY instead.
+                small = len(prepared) < COPY_ROWS
+                with pipelined_commit(conn, wanted=small and reads.tree_current):
+                    accepted, new = append_batch(
+                        conn, prepared, submitter=submitter, received_at=received_at, reads=reads
+                    )
+                    project_entries(conn, new)
         except dbapi_error as exc:
             # The append and projection run statements on the driver itself; callers handle
             # SQLAlchemy's exceptions (a refused value is a DataError, a lost server a
@@ -156,6 +183,7 @@ class AuditStore:
                 None, None, exc, dbapi_error, connection_invalidated=gone
             ) from exc
         self._keys_checked.update(checked)  # committed: the fingerprints are stored
+        self._sealed.add(identities)
         if new and statistics_due(new[0].seq - 1, new[-1].seq):
             refresh_statistics(self.engine)
         return sorted(accepted, key=lambda a: a.index)

@@ -8,6 +8,7 @@ executemany. See `lineage.merkle.layout` for where nodes are stored.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 from collections.abc import Iterable, Sequence
 
@@ -19,6 +20,7 @@ from lineage.merkle.hashing import LEAF_PREFIX, NODE_PREFIX, fold
 from lineage.merkle.layout import Node, nodes_for_size, position, size_for_nodes, subtrees
 from lineage.models import LogEntry
 from lineage.models.merkle import MerkleNode
+from lineage.projection.sql import Sql, insert_sql
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +59,17 @@ class Frontier:
         return fold(self.roots)
 
 
+TOP_SQL = f"SELECT max(pos) FROM {NODES.name}"
+
+
 def stored_size(conn: Connection) -> tuple[int, bool]:
     """(leaves in the tree, whether the last append's nodes are all there)."""
     # Plain SQL: these two run in every append, where building a Core statement cost more.
-    top = conn.exec_driver_sql(f"SELECT max(pos) FROM {NODES.name}").scalar()
+    return size_of(conn.exec_driver_sql(TOP_SQL).scalar())
+
+
+def size_of(top: int | None) -> tuple[int, bool]:
+    """stored_size from the highest stored position (TOP_SQL), for callers that read it."""
     count = 0 if top is None else top + 1
     size = size_for_nodes(count)
     return size, nodes_for_size(size) == count
@@ -95,13 +104,20 @@ def load_frontier(conn: Connection, size: int) -> Frontier:
     return Frontier(size, require(read_nodes(conn, nodes), nodes))
 
 
-def append_leaves(conn: Connection, start: int, entries: Sequence[bytes]) -> None:
+def append_leaves(
+    conn: Connection,
+    start: int,
+    entries: Sequence[bytes],
+    read: tuple[int | None, dict[int, bytes]] | None = None,
+) -> None:
     """Add the leaves of log entries start + 1 .. start + len(entries), in the caller's transaction.
 
     A tree behind the log (entries written before the tree existed) is caught up first; a tree
     ahead of it means entries were removed from the log's end, and appending would fork history.
+    `read`: the highest stored position and hashes by position that the caller read in its own
+    round trip (the appender reads them with the log's head); what it lacks is read here.
     """
-    size, whole = stored_size(conn)
+    size, whole = size_of(read[0]) if read else stored_size(conn)
     if not whole:
         raise IntegrityError("the Merkle tree's last append is incomplete; run `mlaudit verify`")
     if size > start:
@@ -112,8 +128,16 @@ def append_leaves(conn: Connection, start: int, entries: Sequence[bytes]) -> Non
     if size < start:
         log.warning("Merkle tree behind the log (%d < %d leaves): catching up", size, start)
         backfill(conn, upto=start)
-    frontier = load_frontier(conn, start)
-    _store(conn, frontier, entries)
+    frontier = _given_frontier(start, read[1]) if read and size == start else None
+    _store(conn, frontier or load_frontier(conn, start), entries)
+
+
+def _given_frontier(size: int, found: dict[int, bytes]) -> Frontier | None:
+    """The frontier of `size` from hashes by position, if all its nodes are among them."""
+    positions = [position(level, index) for level, index in subtrees(0, size)]
+    if not all(pos in found for pos in positions):
+        return None
+    return Frontier(size, [bytes(found[pos]) for pos in positions])
 
 
 def backfill(conn: Connection, upto: int | None = None) -> int:
@@ -142,6 +166,12 @@ def _store(conn: Connection, frontier: Frontier, entries: Iterable[bytes]) -> No
         _insert_nodes(conn, first, out)
 
 
+NODES_FROM_ARRAYS = (
+    f"INSERT INTO {NODES.name} (pos, hash) "
+    "SELECT * FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BYTEA[]))"
+)
+
+
 def _insert_nodes(conn: Connection, first: int, hashes: list[bytes]) -> None:
     """Store hashes at positions first, first + 1, ... in one statement.
 
@@ -149,16 +179,9 @@ def _insert_nodes(conn: Connection, first: int, hashes: list[bytes]) -> None:
     hashing (5 us against 0.9 us a row on SQLite); on PostgreSQL one INSERT of two unnested arrays
     instead of a round trip per row.
     """
-    table = NODES.name
-    if conn.dialect.name == "postgresql":
+    sql = Sql(conn)  # the driver: inside a pipeline SQLAlchemy would wait for a result
+    if sql.postgres:
         positions = list(range(first, first + len(hashes)))
-        conn.exec_driver_sql(
-            f"INSERT INTO {table} (pos, hash) SELECT * FROM unnest(%s::bigint[], %s::bytea[])",
-            (positions, hashes),
-        )
+        sql.many(NODES_FROM_ARRAYS, [(positions, hashes)])
         return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    conn.exec_driver_sql(
-        f"INSERT INTO {table} (pos, hash) VALUES ({mark}, {mark})",
-        list(zip(range(first, first + len(hashes)), hashes, strict=True)),
-    )
+    sql.many(insert_sql(NODES, ("pos", "hash")), list(zip(itertools.count(first), hashes)))

@@ -74,7 +74,7 @@ class Sql:
     @contextmanager
     def pipeline(self) -> Iterator[None]:
         """PostgreSQL: send the statements inside without waiting for each answer."""
-        if not self.psycopg3:
+        if not self.psycopg3 or self._in_callers_pipeline():
             yield
             return
         with self.cursor.connection.pipeline():
@@ -121,7 +121,7 @@ class Sql:
             ]
         connection = self.cursor.connection
         cursors: list[list[Any]] = []
-        with connection.pipeline():
+        with self.pipeline():
             for query in queries:
                 cursors.append([])
                 for text, params in query.statements:
@@ -130,8 +130,19 @@ class Sql:
                     cursors[-1].append(cursor)
             return [[row for cursor in group for row in cursor.fetchall()] for group in cursors]
 
+    def _in_callers_pipeline(self) -> bool:
+        """Inside a pipeline the caller opened (lineage.db.pipelined_commit): a nested one would
+        cost a round trip to enter and one to leave, so statements join the caller's."""
+        return bool(self.cursor.connection.pgconn.pipeline_status)
+
+    def _copies(self, rows: Sequence[Row]) -> bool:
+        """Whether to COPY `rows`: enough of them, and no pipeline, where COPY cannot run."""
+        if not self.psycopg3 or len(rows) < COPY_ROWS or self.pipelined:
+            return False
+        return not self._in_callers_pipeline()
+
     def insert(self, table: Table, columns: Sequence[str], rows: Sequence[Row]) -> None:
-        if self.psycopg3 and len(rows) >= COPY_ROWS and not self.pipelined:
+        if self._copies(rows):
             self._copy(table, columns, rows)
         else:
             self.many(insert_sql(table, tuple(columns)), rows)
@@ -149,7 +160,7 @@ class Sql:
             return {}
         positions = [list(columns).index(name) for name in key]
         keys = [tuple(row[p] for p in positions) for row in rows]
-        if self.psycopg3 and len(rows) >= COPY_ROWS:
+        if self._copies(rows):
             sequence = "nextval(pg_get_serial_sequence(?, 'id'))"
             drawn = self.rows(
                 f"SELECT {sequence} FROM generate_series(1, ?)", [table.name, len(rows)]

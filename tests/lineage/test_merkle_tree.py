@@ -26,23 +26,39 @@ from lineage.merkle.tree import Frontier, root_at, stored_size
 from lineage.models import LogEntry
 from lineage.models.merkle import MerkleNode
 from lineage.prepare import prepare_batch
+from lineage.projection.sql import Query, Sql
 from lineage.store import AuditStore
 from lineage.verify import verify_log
 
 
 @contextmanager
 def tree_statements(engine: Engine) -> Iterator[list[str]]:
-    """Every SQL statement that touches the tree's node table while the block runs."""
+    """Every SQL statement that touches the tree's node table while the block runs (through
+    SQLAlchemy, or on the driver through lineage.projection.sql.Sql as the append does)."""
     seen: list[str] = []
 
     def record(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
         if "merkle_nodes" in statement:
             seen.append(statement)
 
+    fetch, many = Sql.fetch, Sql.many
+
+    def fetched(self: Sql, *queries: Query) -> list:  # type: ignore[type-arg]
+        for query in queries:
+            for text, _ in query.statements:
+                record(None, None, text)
+        return fetch(self, *queries)
+
+    def executed(self: Sql, text: str, rows: list) -> None:  # type: ignore[type-arg]
+        record(None, None, text)
+        many(self, text, rows)
+
     event.listen(engine, "before_cursor_execute", record)
+    Sql.fetch, Sql.many = fetched, executed  # type: ignore[method-assign]
     try:
         yield seen
     finally:
+        Sql.fetch, Sql.many = fetch, many  # type: ignore[method-assign]
         event.remove(engine, "before_cursor_execute", record)
 
 
