@@ -8,10 +8,16 @@ A verified token is remembered for TOKEN_TTL seconds: checking it costs a databa
 thread hop, the largest per-request cost after the ingest itself. The price is that revoking a
 token, or removing its account, takes effect within that time rather than at once. Failed
 tokens are never remembered: each one is checked, and recorded, by the core.
+
+When a token is not in the cache (first use, or its TTL ran out), the concurrent requests that
+carry it share one check instead of each making its own: with many connections of one producer,
+every expiry otherwise sent a burst of identical reads through the thread pool. Only a success is
+shared; a request whose shared check failed checks (and is recorded) on its own.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 import time
@@ -45,6 +51,7 @@ class TokenCache:
         self.ttl = ttl
         self._entries: dict[bytes, tuple[Principal, float]] = {}
         self._lock = threading.Lock()
+        self._checks: dict[bytes, asyncio.Future[Principal | None]] = {}  # on the event loop only
 
     def get(self, token: str) -> Principal | None:
         found = self._entries.get(_digest(token))
@@ -57,6 +64,29 @@ class TokenCache:
             if len(self._entries) >= CACHE_LIMIT:
                 self._entries.clear()  # rare; a burst of re-checks is cheaper than an LRU
             self._entries[_digest(token)] = (principal, time.monotonic() + self.ttl)
+
+    async def check(self, token: str, store: AuditStore) -> Principal:
+        """The token's principal from the database, one check shared by concurrent callers."""
+        key = _digest(token)
+        running = self._checks.get(key)
+        if running is not None:
+            shared = await asyncio.shield(running)
+            if shared is not None:
+                return shared
+            # The shared check failed: not shared, this request checks (and is recorded) itself.
+            return await run_in_threadpool(token_principal, store, token)
+        future: asyncio.Future[Principal | None] = asyncio.get_running_loop().create_future()
+        self._checks[key] = future
+        shared: Principal | None = None
+        try:
+            # A database read (and a write when the token is wrong): off the event loop.
+            principal = await run_in_threadpool(token_principal, store, token)
+            self.put(token, principal)
+            shared = principal
+        finally:
+            del self._checks[key]
+            future.set_result(shared)
+        return principal
 
 
 def _digest(token: str) -> bytes:
@@ -83,9 +113,7 @@ async def authenticate(request: Request) -> Principal:
     cache: TokenCache = request.app.state.tokens
     principal = cache.get(token)
     if principal is None:
-        # A database read (and a write when the token is wrong): off the event loop.
-        principal = await run_in_threadpool(token_principal, get_store(request), token)
-        cache.put(token, principal)
+        principal = await cache.check(token, get_store(request))
     return principal
 
 
