@@ -8,7 +8,7 @@ database calls never block the event loop.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
@@ -23,6 +23,7 @@ from lineage.authz import READ_EVENTS, READ_LINEAGE, READ_PERSONAL, Principal
 from lineage.categories import CATEGORIES
 from lineage.privacy.pseudonyms import pseudonym_for
 from lineage.queries import dataset_history, impact, list_events, trace
+from lineage.queries.impact import PAGE as IMPACT_PAGE
 from lineage.queries.resolve import resolve_dataset
 from lineage.store import AuditStore
 from lineage.timeutil import to_store_time
@@ -31,6 +32,7 @@ router = APIRouter(prefix="/api/v1", tags=["lineage"], responses=READ_ERRORS)
 Store = Annotated[AuditStore, Depends(get_store)]
 Namespace = Annotated[str | None, Query(description="Dataset namespace, when a name is ambiguous.")]
 AsOf = Annotated[str | None, Query(description="ISO-8601 time: the lineage as it stood then.")]
+IMPACT_PAGE_MAX = 1000  # versions per page: an answer bounded whatever the source
 
 
 @router.get("/trace", summary="Trace a model version back to its raw data")
@@ -55,10 +57,21 @@ def get_impact(
     dataset: Annotated[str, Query(description="Dataset name.")],
     as_of: AsOf = None,
     namespace: Namespace = None,
+    limit: Annotated[
+        int, Query(ge=1, le=IMPACT_PAGE_MAX, description="Affected versions per page.")
+    ] = IMPACT_PAGE,
+    offset: Annotated[
+        int, Query(ge=0, le=MAX_JSON_INT, description="Affected versions to skip (nearest first).")
+    ] = 0,
+    kind: Annotated[
+        Literal["DATASET", "MODEL"] | None,
+        Query(description="Page only the versions of datasets, or of models."),
+    ] = None,
 ) -> Response:
     _time("as_of", as_of)
     _read(store, principal, "log.read.impact", dataset, namespace, as_of=as_of)
-    result = impact(store.engine, dataset, namespace=namespace, as_of=as_of)
+    page = {"limit": limit, "offset": offset, "kind": kind}
+    result = impact(store.engine, dataset, namespace=namespace, as_of=as_of, **page)
     return json_response(for_principal(result, principal))
 
 

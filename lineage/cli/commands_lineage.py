@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -12,11 +13,19 @@ from lineage.cli.output import DB_HELP, open_store, print_json
 from lineage.cli.render_lineage import render_history, render_impact, render_trace
 from lineage.cli.session import audited
 from lineage.queries import dataset_history, impact, trace
+from lineage.queries.impact import PAGE as IMPACT_PAGE
 from lineage.queries.resolve import resolve_dataset
 from lineage.store import AuditStore
 
 Db = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+
+
+class ImpactKind(StrEnum):
+    DATASET = "DATASET"
+    MODEL = "MODEL"
+
+
 Namespace = Annotated[
     str | None,
     typer.Option("--namespace", "-n", help="Dataset namespace, when a name is ambiguous."),
@@ -55,13 +64,23 @@ def impact_command(
     dataset: Annotated[str, typer.Argument(help="Dataset name.")],
     as_of: Annotated[str | None, typer.Option("--as-of", help="ISO time.")] = None,
     namespace: Namespace = None,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, help="Affected versions to list (nearest first).")
+    ] = IMPACT_PAGE,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Versions to skip.")] = 0,
+    kind: Annotated[
+        ImpactKind | None, typer.Option("--kind", help="List only datasets' or models' versions.")
+    ] = None,
     db: Db = None,
     as_json: Json = False,
 ) -> None:
-    """Everything downstream of a dataset: derived data, models, deployments."""
+    """Everything downstream of a dataset: affected datasets and models (counts, nearest depth,
+    latest version), deployments, and a page of the affected versions."""
     store = open_store(db)
     who = _read(store, "log.read.impact", dataset, namespace, as_of=as_of)
-    result = for_principal(impact(store.engine, dataset, namespace=namespace, as_of=as_of), who)
+    page = {"limit": limit, "offset": offset, "kind": kind.value if kind else None}
+    result = impact(store.engine, dataset, namespace=namespace, as_of=as_of, **page)
+    result = for_principal(result, who)
     print_json(result) if as_json else render_impact(result)
 
 

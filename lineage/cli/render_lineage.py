@@ -109,13 +109,45 @@ def _render_deployments(deployments: list[dict[str, Any]]) -> None:
 
 
 def render_impact(result: dict[str, Any]) -> None:
-    console.print(f"[bold]Impact of {_name(result['dataset'])}[/]")
-    table = _table("Downstream", "depth", "kind", "dataset", "version", "produced by run")
-    for v in [*result["datasets"], *result["models"]]:
+    totals = result["totals"]
+    console.print(
+        f"[bold]Impact of {_name(result['dataset'])}[/]: {totals['versions']} versions affected "
+        f"({totals['dataset_versions']} of {totals['datasets']} datasets, "
+        f"{totals['model_versions']} of {totals['models']} models), "
+        f"{totals['live_deployments']} live deployments"
+    )
+    for title, rows in (
+        ("Affected models", result["models"]),
+        ("Affected datasets", result["datasets"]),
+    ):
+        table = _table(title, "nearest depth", "kind", "dataset", "versions", "latest affected")
+        for s in rows:
+            table.add_row(
+                str(s["nearest_depth"]),
+                s["kind"],
+                _name(s),
+                str(s["versions"]),
+                _version(s["latest_version"]),
+            )
+        console.print(table)
+    _render_impact_deployments(result["deployments"])
+    _render_impact_versions(result["versions"], result["page"])
+
+
+def _render_impact_versions(versions: list[dict[str, Any]], page: dict[str, Any]) -> None:
+    first = page["offset"] + 1 if versions else page["offset"]
+    title = f"Affected versions {first}-{page['offset'] + len(versions)} of {page['total']}"
+    table = _table(title, "depth", "kind", "dataset", "version", "produced by run")
+    for v in versions:
         table.add_row(
             str(v["depth"]), v["kind"], _name(v), _version(v["version"]), short(v["produced_by"])
         )
     console.print(table)
+    if page["offset"] + len(versions) < page["total"]:
+        console.print(f"More: --offset {page['offset'] + len(versions)} (--limit, --kind)")
+
+
+def _render_impact_deployments(rows: list[dict[str, Any]]) -> None:
     deployments = _table(
         "Deployments serving affected models",
         "model",
@@ -125,7 +157,7 @@ def render_impact(result: dict[str, Any]) -> None:
         "from",
         "live",
     )
-    for d in result["deployments"]:
+    for d in rows:
         deployments.add_row(
             _name(d),
             _version(d["version"]),

@@ -38,6 +38,8 @@ UPSTREAM_EDGES = """
     WHERE e.child_version_id = up.version_id AND e.event_time <= ?
 """
 # Downstream: from a version to what was made from it; the start is every version of one dataset.
+# Each edge comes with its child's dataset and creation time, which impact groups by (one lookup
+# by primary key per edge, instead of loading every reached version again afterwards).
 DOWNSTREAM_EDGES = """
     WITH RECURSIVE down(version_id) AS (
         SELECT id FROM dataset_versions WHERE dataset_id = ?
@@ -45,9 +47,10 @@ DOWNSTREAM_EDGES = """
         SELECT e.child_version_id FROM down
         JOIN version_edges e ON e.parent_version_id = down.version_id AND e.event_time <= ?
     )
-    SELECT DISTINCT e.parent_version_id, e.child_version_id
-    FROM down CROSS JOIN version_edges e
+    SELECT DISTINCT e.parent_version_id, e.child_version_id, v.dataset_id, v.created_at
+    FROM down CROSS JOIN version_edges e CROSS JOIN dataset_versions v
     WHERE e.parent_version_id = down.version_id AND e.event_time <= ?
+      AND v.id = e.child_version_id
 """
 OWN_VERSIONS = "SELECT id FROM dataset_versions WHERE dataset_id = ?"
 
@@ -60,10 +63,20 @@ def walk_upstream(conn: Connection, start: int, as_of: str) -> dict[int, int]:
 
 def walk_downstream(conn: Connection, dataset_id: int, as_of: str) -> dict[int, int]:
     """Version id -> depth of everything made from any version of the dataset (its own: 0)."""
+    return walk_downstream_nodes(conn, dataset_id, as_of)[0]
+
+
+def walk_downstream_nodes(
+    conn: Connection, dataset_id: int, as_of: str
+) -> tuple[dict[int, int], dict[int, tuple[int, str]]]:
+    """The downstream depths, and (dataset id, created_at) of every version reached (the start's
+    own versions excepted)."""
     sql = Sql(conn)
     own = sql.rows(OWN_VERSIONS, [dataset_id])
-    edges = sql.rows(DOWNSTREAM_EDGES, [dataset_id, as_of, as_of])
-    return _depths([row[0] for row in own], edges)
+    rows = sql.rows(DOWNSTREAM_EDGES, [dataset_id, as_of, as_of])
+    nodes = {child: (dataset, created) for _, child, dataset, created in rows}
+    depths = _depths([row[0] for row in own], ((row[0], row[1]) for row in rows))
+    return depths, nodes
 
 
 def _depths(start: Iterable[int], edges: Iterable[tuple[int, int]]) -> dict[int, int]:

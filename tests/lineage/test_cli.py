@@ -109,3 +109,18 @@ def test_events_filters_and_history(db_url: str, events_file: Path) -> None:
     history = json.loads(mlaudit(db_url, "history", "raw", "--json").stdout)
     assert [a["action"] for a in history["access"]][-1] == "delete"
     assert "deleted" in mlaudit(db_url, "history", "raw").stdout
+
+
+def test_impact_prints_summaries_and_pages_the_versions(db_url: str, events_file: Path) -> None:
+    assert mlaudit(db_url, "ingest", str(events_file)).returncode == 0
+    found = json.loads(mlaudit(db_url, "impact", "raw", "--json", "--limit", "1").stdout)
+    assert [(m["name"], m["versions"]) for m in found["models"]] == [("model", 2)]
+    assert found["page"] == {"offset": 0, "limit": 1, "total": 4, "kind": None}
+    assert [(v["name"], v["version"]) for v in found["versions"]] == [("clean", "c2")]
+    models = json.loads(
+        mlaudit(db_url, "impact", "raw", "--json", "--kind", "MODEL", "--offset", "1").stdout
+    )
+    assert [v["version"] for v in models["versions"]] == ["m1"]
+    table = mlaudit(db_url, "impact", "raw", "--limit", "2").stdout
+    assert "4 versions affected" in table and "Affected versions 1-2 of 4" in table
+    assert "More: --offset 2" in table and "rollback" in table

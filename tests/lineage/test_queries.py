@@ -66,13 +66,49 @@ def test_trace_as_of_shows_the_past(history_store) -> None:  # type: ignore[no-u
 
 def test_impact_lists_derived_data_models_and_deployments(history_store) -> None:  # type: ignore[no-untyped-def]
     result = impact(history_store.engine, "raw")
-    assert sorted((d["name"], d["version"]) for d in result["datasets"]) == [
-        ("clean", "c1"),
-        ("clean", "c2"),
+    assert [(d["name"], d["versions"], d["nearest_depth"]) for d in result["datasets"]] == [
+        ("clean", 2, 1)
     ]
-    assert sorted(m["version"] for m in result["models"]) == ["m1", "m2"]
+    assert result["datasets"][0]["latest_version"] == "c2"
+    assert [(m["name"], m["versions"], m["latest_version"]) for m in result["models"]] == [
+        ("model", 2, "m2")
+    ]
+    assert names(result["versions"]) == [
+        ("clean", "c1", 1),
+        ("clean", "c2", 1),
+        ("model", "m1", 2),
+        ("model", "m2", 2),
+    ]
     live = [(d["version"], d["action"]) for d in result["deployments"] if d["live"]]
     assert live == [("m1", "rollback")]
+    assert result["totals"] == {
+        "versions": 4,
+        "datasets": 1,
+        "dataset_versions": 2,
+        "models": 1,
+        "model_versions": 2,
+        "deployments": len(result["deployments"]),
+        "live_deployments": 1,
+    }
+
+
+def test_impact_pages_versions_nearest_first_newest_first(history_store) -> None:  # type: ignore[no-untyped-def]
+    engine = history_store.engine
+    pages = [impact(engine, "raw", limit=3, offset=offset)["versions"] for offset in (0, 3)]
+    order = [(v["name"], v["version"], v["depth"]) for page in pages for v in page]
+    assert order == [("clean", "c2", 1), ("clean", "c1", 1), ("model", "m2", 2), ("model", "m1", 2)]
+    models = impact(engine, "raw", kind="MODEL", limit=1, offset=1)
+    assert [v["version"] for v in models["versions"]] == ["m1"]
+    assert models["page"] == {"offset": 1, "limit": 1, "total": 2, "kind": "MODEL"}
+    assert len(models["datasets"]) == 1  # the summaries do not depend on the page
+
+
+def test_impact_as_of_leaves_out_what_came_later(history_store) -> None:  # type: ignore[no-untyped-def]
+    early = impact(history_store.engine, "raw", as_of="2026-01-01T12:00:00+00:00")
+    assert names(early["versions"]) == [("clean", "c1", 1), ("model", "m1", 2)]
+    assert [(d["version"], d["action"], d["live"]) for d in early["deployments"]] == [
+        ("m1", "deploy", True)
+    ]
 
 
 def test_history_names_who_did_what(history_store) -> None:  # type: ignore[no-untyped-def]

@@ -74,6 +74,9 @@ def check_impact(at: AppTest, name: str) -> None:
         assert any("within your projects" in i.value for i in at.info)
         search(at, "impact", "raw_breast")
     assert any("1 live deployment depends" in e.value for e in at.error)
+    headings = [h.value for h in at.subheader]
+    assert "Models trained on it" in headings and "Affected versions, nearest first" in headings
+    assert any(c.value.startswith("Versions 1-") for c in at.caption)
 
 
 def check_history(at: AppTest, name: str) -> None:

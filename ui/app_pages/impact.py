@@ -8,12 +8,16 @@ import pandas as pd
 import streamlit as st
 
 from lineage.authz import Principal
+from lineage.queries.impact import PAGE as IMPACT_PAGE
 from ui import data, session
 from ui.components.feedback import guard
 from ui.components.format import frame, label, short, version, when, who
 from ui.components.pickers import dataset_picker
 
 LIVE_STYLE = "background-color: #d3f9d8; font-weight: 600"
+
+
+PAGE = IMPACT_PAGE  # affected versions per page of the table: the query's default page
 
 
 def headline(result: dict[str, Any]) -> None:
@@ -31,11 +35,14 @@ def headline(result: dict[str, Any]) -> None:
         )
     else:
         st.success("No live deployment depends on this dataset.", icon=":material/check_circle:")
+    totals = result["totals"]
     cols = st.columns(4)
-    cols[0].metric("Derived datasets", len(result["datasets"]))
-    cols[1].metric("Model versions", len(result["models"]))
-    cols[2].metric("Deployments (ever)", len(result["deployments"]))
-    cols[3].metric("Live deployments", len(live))
+    cols[0].metric(
+        "Derived datasets", totals["datasets"], help=f"{totals['dataset_versions']} versions"
+    )
+    cols[1].metric("Model versions", totals["model_versions"], help=f"of {totals['models']} models")
+    cols[2].metric("Deployments (ever)", totals["deployments"])
+    cols[3].metric("Live deployments", totals["live_deployments"])
 
 
 def deployments_table(rows: list[dict[str, Any]]) -> None:
@@ -61,16 +68,50 @@ def deployments_table(rows: list[dict[str, Any]]) -> None:
     )
 
 
+def _labelled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for row in rows:
+        deleted = "deleted" if row["deleted_at"] else ""
+        row.update(dataset=label(row["namespace"], row["name"]), deleted=deleted)
+    return rows
+
+
+def summaries_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per affected dataset or model: how much of it, how near, its latest version."""
+    for s in _labelled(rows):
+        s.update(latest=version(s["latest_version"]), created=when(s["latest_created_at"]))
+    return frame(rows, ["nearest_depth", "dataset", "versions", "latest", "created", "deleted"])
+
+
 def versions_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    for v in rows:
+    for v in _labelled(rows):
         v.update(
-            dataset=label(v["namespace"], v["name"]),
-            ver=version(v["version"]),
-            created=when(v["created_at"]),
-            run=short(v["produced_by"]),
-            deleted="deleted" if v["deleted_at"] else "",
+            ver=version(v["version"]), created=when(v["created_at"]), run=short(v["produced_by"])
         )
-    return frame(rows, ["depth", "dataset", "ver", "created", "run", "deleted"])
+    return frame(rows, ["depth", "kind", "dataset", "ver", "created", "run", "deleted"])
+
+
+def versions_pages(picked: dict[str, Any], result: dict[str, Any], principal: Principal) -> None:
+    """The affected versions, nearest first, one page at a time (a source can reach tens of
+    thousands); the first page came with the summaries."""
+    total = result["page"]["total"]
+    pages = max(1, -(-total // PAGE))
+    number = 1
+    if pages > 1:
+        number = int(
+            st.number_input(f"Page (of {pages}, {PAGE} a page)", 1, pages, 1, key="impact_page")
+        )
+    if number > 1:
+        where = {"dataset": picked["name"], "namespace": picked["namespace"]}
+        asked = data.query("impact", **where, limit=PAGE, offset=(number - 1) * PAGE)
+        result = data.visible(asked, principal)
+    first = (number - 1) * PAGE + 1
+    st.caption(f"Versions {first}-{first + len(result['versions']) - 1} of {total}")
+    st.dataframe(
+        versions_table(result["versions"]),
+        hide_index=True,
+        width="stretch",
+        column_config={"ver": st.column_config.TextColumn("version")},
+    )
 
 
 def render(principal: Principal) -> None:
@@ -98,23 +139,12 @@ def render(principal: Principal) -> None:
     headline(result)
     st.subheader("Deployments serving models built on it")
     deployments_table(result["deployments"])
-    config = {"ver": st.column_config.TextColumn("version")}
-    st.subheader("Model versions trained on it")
-    st.dataframe(
-        versions_table(result["models"]), hide_index=True, width="stretch", column_config=config
-    )
+    st.subheader("Models trained on it")
+    st.dataframe(summaries_table(result["models"]), hide_index=True, width="stretch")
     st.subheader("Derived datasets")
-    st.dataframe(
-        versions_table(result["datasets"]), hide_index=True, width="stretch", column_config=config
-    )
-    with st.expander(f"Runs involved ({len(result['runs'])})"):
-        for r in result["runs"]:
-            r.update(run=short(r["run_id"]), started=when(r["started_at"]), who=who(r["actor"]))
-        st.dataframe(
-            frame(result["runs"], ["run", "job", "state", "started", "who"]),
-            hide_index=True,
-            width="stretch",
-        )
+    st.dataframe(summaries_table(result["datasets"]), hide_index=True, width="stretch")
+    st.subheader("Affected versions, nearest first")
+    versions_pages(picked, result, principal)
 
 
 with guard("the impact"):
