@@ -136,7 +136,7 @@ def migrate(engine: Engine) -> None:
 # The tables the lineage queries join; their plans depend on row counts.
 STATISTICS_TABLES = (
     "audit_log", "runs", "jobs", "datasets", "dataset_versions", "run_inputs", "run_outputs",
-    "data_access", "actors", "evaluations", "deployments",
+    "data_access", "actors", "evaluations", "deployments", "version_edges",
 )  # fmt: skip
 STATISTICS_FROM = 1024  # entries; below this every plan is fast
 

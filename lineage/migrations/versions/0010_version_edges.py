@@ -57,6 +57,9 @@ def upgrade() -> None:
         _sqlite_triggers()
     else:
         _postgresql_triggers()
+        # Without statistics PostgreSQL hash-joins the whole table at every step of a walk
+        # (204 ms instead of 6 for a trace at 100,000 events); the store refreshes them later.
+        op.execute(f"ANALYZE {TABLE}")
 
 
 def _insert_edges(new: str, other: str, other_column: str) -> str:
