@@ -7,7 +7,7 @@ statements cost more than running them, which a one-event transaction pays in fu
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -18,7 +18,7 @@ from lineage.ingest_result import Accepted
 from lineage.merkle.tree import TOP_SQL, append_leaves, size_of
 from lineage.models import EntryCategory, LogEntry
 from lineage.prepare import PreparedEvent
-from lineage.projection.sql import Query, Sql
+from lineage.projection.sql import Query, Row, Sql
 
 LOG_COLUMNS = (
     "seq", "key", "received_at", "event_time", "event_type", "producer", "submitter",
@@ -58,6 +58,7 @@ class AppendReads:
     known: dict[str, int]
     head: tuple[int, str]
     tree: tuple[int | None, dict[int, bytes]]  # highest stored position, frontier by position
+    extra: list[list[Row]]  # the rows of the caller's own queries, sent along
 
     @property
     def tree_current(self) -> bool:
@@ -66,8 +67,8 @@ class AppendReads:
         return size_of(self.tree[0]) == (self.head[0], True)
 
 
-def read_state(conn: Connection, keys: Iterable[str]) -> AppendReads:
-    """Everything the append reads, in one round trip on PostgreSQL.
+def read_state(conn: Connection, keys: Iterable[str], extra: Sequence[Query] = ()) -> AppendReads:
+    """Everything the append reads, and `extra` queries, in one round trip on PostgreSQL.
 
     On PostgreSQL the first statement takes the writer lock (again, if the caller's transaction
     holds it already: advisory locks nest), so a caller may open its transaction without it
@@ -81,13 +82,16 @@ def read_state(conn: Connection, keys: Iterable[str]) -> AppendReads:
     ]
     if sql.postgres:
         queries = [Query([(WRITER_LOCK_SQL, [])]), *queries, Query([(FRONTIER_SQL, [])])]
-    found = sql.fetch(*queries)
+    found = sql.fetch(*queries, *extra)
     if sql.postgres:
         found = found[1:]
     known, head, top = found[:3]
     frontier = {pos: digest for pos, digest in found[3]} if sql.postgres else {}
     return AppendReads(
-        dict(known), (head[0][0], head[0][1]) if head else (0, GENESIS_HASH), (top[0][0], frontier)
+        dict(known),
+        (head[0][0], head[0][1]) if head else (0, GENESIS_HASH),
+        (top[0][0], frontier),
+        found[len(found) - len(extra) :],
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError
 
-from lineage.append import append_batch, read_state
+from lineage.append import NewEntry, append_batch, read_state
 from lineage.db import (
     create_store_engine,
     migrate,
@@ -34,7 +34,7 @@ from lineage.privacy.apply import Identities, Pseudonymizer
 from lineage.privacy.fingerprints import check_key
 from lineage.privacy.rules import RuleSet, load_rules
 from lineage.privacy.vault import record_identities
-from lineage.projection import project_entries
+from lineage.projection import Preload, project_entries
 from lineage.projection.sql import COPY_ROWS
 from lineage.settings import Settings
 from lineage.timeutil import now_store_time
@@ -162,18 +162,8 @@ class AuditStore:
         identities = self._sealed.unknown(identities)
         dbapi_error = self.engine.dialect.loaded_dbapi.Error
         try:
-            # The writer lock travels with the append's reads (one round trip on PostgreSQL).
             with writer_transaction(self.engine, lock=False) as conn:
-                reads = read_state(conn, (p.key for p in prepared))
-                received_at = now_store_time()
-                checked = self._record_identities(conn, identities, received_at)
-                # A few events: every write and the COMMIT in one pipeline; many: COPY instead.
-                small = len(prepared) < COPY_ROWS
-                with pipelined_commit(conn, wanted=small and reads.tree_current):
-                    accepted, new = append_batch(
-                        conn, prepared, submitter=submitter, received_at=received_at, reads=reads
-                    )
-                    project_entries(conn, new)
+                accepted, new, checked = self._write(conn, prepared, submitter, identities)
         except dbapi_error as exc:
             # The append and projection run statements on the driver itself; callers handle
             # SQLAlchemy's exceptions (a refused value is a DataError, a lost server a
@@ -187,6 +177,32 @@ class AuditStore:
         if new and statistics_due(new[0].seq - 1, new[-1].seq):
             refresh_statistics(self.engine)
         return sorted(accepted, key=lambda a: a.index)
+
+    def _write(
+        self,
+        conn: Connection,
+        prepared: list[PreparedEvent],
+        submitter: str | None,
+        identities: Identities,
+    ) -> tuple[list[Accepted], list[NewEntry], list[str]]:
+        """Append and project in the caller's transaction, which has not taken the writer lock:
+        the append's reads take it (with them, one round trip on PostgreSQL)."""
+        small = len(prepared) < COPY_ROWS
+        # A few events on PostgreSQL: the projection's lookups go with the append's reads too.
+        preload = Preload(conn, prepared) if small and self.dialect == "postgresql" else None
+        keys = (p.key for p in prepared)
+        reads = read_state(conn, keys, preload.queries if preload else ())
+        if preload:
+            preload.found = reads.extra
+        received_at = now_store_time()
+        checked = self._record_identities(conn, identities, received_at)
+        # A few events: every write and the COMMIT in one pipeline; many: COPY instead.
+        with pipelined_commit(conn, wanted=small and reads.tree_current):
+            accepted, new = append_batch(
+                conn, prepared, submitter=submitter, received_at=received_at, reads=reads
+            )
+            project_entries(conn, new, preload)
+        return accepted, new, checked
 
     def _record_identities(self, conn: Connection, identities: Identities, now: str) -> list[str]:
         """Seal new identities into the vault (same transaction as the append: all or nothing).

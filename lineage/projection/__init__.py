@@ -13,14 +13,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
-from lineage.projection.load import load_state
-from lineage.projection.plan import plan_event
+from lineage.projection.load import load_state, lookups, state_from
+from lineage.projection.plan import EventPlan, plan_event
 from lineage.projection.projector import apply_event
-from lineage.projection.sql import Sql
+from lineage.projection.sql import Row, Sql
+from lineage.projection.state import BatchState
 from lineage.projection.write import write_state
 
 if TYPE_CHECKING:  # the appender itself writes through this package's Sql
     from lineage.append import NewEntry
+    from lineage.prepare import PreparedEvent
 
 Item = tuple[int, dict[str, Any], str]  # seq, event, event time (store format)
 
@@ -31,14 +33,44 @@ def project_batch(conn: Connection, items: Sequence[Item]) -> None:
         return
     plans = [plan_event(seq, event, when) for seq, event, when in items]
     sql = Sql(conn)
-    state = load_state(sql, plans)
+    _apply(sql, plans, load_state(sql, plans))
+
+
+def _apply(sql: Sql, plans: list[EventPlan], state: BatchState) -> None:
     for plan in plans:
         apply_event(state, plan)
     write_state(sql, state)
 
 
-def project_entries(conn: Connection, entries: list[NewEntry]) -> None:
-    project_batch(conn, [(e.seq, e.prepared.event, e.prepared.event_time) for e in entries])
+class Preload:
+    """The projection's lookups for a batch, planned before the append numbers its events, so
+    they can travel with the append's reads (one round trip on PostgreSQL). Valid when every
+    event of the batch turns out new, which is the common case; otherwise they are read again."""
+
+    def __init__(self, conn: Connection, events: Sequence[PreparedEvent]) -> None:
+        self.keys = [e.key for e in events]
+        # Planned with seq 0: lookups do not depend on it, and the seq is set before applying.
+        self.plans = [plan_event(0, e.event, e.event_time) for e in events]
+        self.needs, self.queries = lookups(Sql(conn), self.plans)
+        self.found: list[list[Row]] | None = None
+
+    def rows(self, entries: list[NewEntry]) -> list[list[Row]] | None:
+        """The lookups' rows, if they were read and are those of exactly these entries."""
+        same = self.keys == [e.prepared.key for e in entries]
+        return self.found if same else None
+
+
+def project_entries(
+    conn: Connection, entries: list[NewEntry], preload: Preload | None = None
+) -> None:
+    found = preload.rows(entries) if preload and entries else None
+    if found is None or preload is None:
+        project_batch(conn, [(e.seq, e.prepared.event, e.prepared.event_time) for e in entries])
+        return
+    for plan, entry in zip(preload.plans, entries, strict=True):
+        plan.seq = entry.seq
+    sql = Sql(conn)
+    _apply(sql, preload.plans, state_from(sql, preload.needs, found))
 
 
 class Projector:
@@ -51,4 +83,4 @@ class Projector:
         project_batch(self.conn, [(seq, event, when)])
 
 
-__all__ = ["Projector", "project_batch", "project_entries"]
+__all__ = ["Preload", "Projector", "project_batch", "project_entries"]

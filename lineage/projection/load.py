@@ -127,10 +127,21 @@ class Needs:
         ]
 
 
-def load_state(sql: Sql, plans: list[EventPlan]) -> BatchState:
+def lookups(sql: Sql, plans: list[EventPlan]) -> tuple[Needs, list[Query]]:
+    """What the batch names, and the queries that read it (for callers that send them along
+    with reads of their own: lineage.projection.Preload)."""
     needs = Needs(plans)
     run_ids = sorted({plan.run_id for plan in plans if plan.run_id})
-    found = sql.fetch(*needs.queries(sql, run_ids))
+    return needs, needs.queries(sql, run_ids)
+
+
+def load_state(sql: Sql, plans: list[EventPlan]) -> BatchState:
+    needs, queries = lookups(sql, plans)
+    return state_from(sql, needs, sql.fetch(*queries))
+
+
+def state_from(sql: Sql, needs: Needs, found: list[list[Row]]) -> BatchState:
+    """The batch's state from the lookups' rows; creates the jobs, datasets, actors not stored."""
     jobs, datasets, actors, runs, inputs, outputs, versions, latest, creates, deployed = found
     state = BatchState()
     state.jobs = {(namespace, name): id_ for id_, namespace, name in jobs}

@@ -132,12 +132,12 @@ KILLED_CAPTURE = textwrap.dedent(
     project = lineage.store.project_entries
     calls = {"n": 0}
 
-    def project_then_die(conn, entries):
+    def project_then_die(conn, entries, *preload):
         # Inside the store's transaction: rows appended, projection running, nothing committed.
         calls["n"] += 1
         if calls["n"] == kill_at:
             os.kill(os.getpid(), signal.SIGKILL)
-        return project(conn, entries)
+        return project(conn, entries, *preload)
 
     lineage.store.project_entries = project_then_die
     capture_sensor.CHUNK_RECORDS = 5  # two store transactions per 10-record tick

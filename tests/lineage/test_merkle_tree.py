@@ -84,7 +84,7 @@ def test_every_entry_gets_its_leaf_in_the_same_transaction(store, kit) -> None: 
 def test_a_failed_append_leaves_neither_entries_nor_leaves(store, kit, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     store.ingest(ml_history(kit)[:4])
 
-    def broken(conn, new) -> None:  # type: ignore[no-untyped-def]
+    def broken(conn, new, *preload) -> None:  # type: ignore[no-untyped-def]
         raise RuntimeError("projection failed")
 
     monkeypatch.setattr("lineage.store.project_entries", broken)
