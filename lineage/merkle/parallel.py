@@ -27,7 +27,14 @@ from sqlalchemy import Connection, Engine, select
 
 from lineage.chain import GENESIS_HASH
 from lineage.merkle.check import Snapshot, TreeCheck
-from lineage.merkle.fastscan import SQLITE_MMAP_BYTES, Outcome, Start, scan_range, sqlite_mmap
+from lineage.merkle.fastscan import (
+    SQLITE_MMAP_BYTES,
+    Outcome,
+    Start,
+    connect,
+    scan_range,
+    sqlite_mmap,
+)
 from lineage.merkle.layout import nodes_for_size
 from lineage.merkle.scan import ChainReport, scan_log
 from lineage.merkle.tree import Frontier, load_frontier
@@ -71,7 +78,7 @@ def scan_fast(engine: Engine, conn: Connection, snap: Snapshot, minimum: int) ->
     halves = scan_in_two(engine, conn, snap, minimum)
     if halves is not None:
         return halves
-    outcome = _fast(conn, Start(1), snap.last_seq, snap.stored_nodes)
+    outcome = _fast(engine, conn, Start(1), snap.last_seq, snap.stored_nodes)
     return _half(conn, outcome, 1) if outcome.clean else None
 
 
@@ -83,7 +90,8 @@ def scan_in_two(engine: Engine, conn: Connection, snap: Snapshot, minimum: int) 
         return None
     worker = _start(target, cut, snap)
     try:
-        first = _fast(conn, Start(1), cut - 1, min(nodes_for_size(cut - 1), snap.stored_nodes))
+        end_pos = min(nodes_for_size(cut - 1), snap.stored_nodes)
+        first = _fast(engine, conn, Start(1), cut - 1, end_pos)
     except BaseException:
         worker.kill()  # never leave a worker behind
         worker.wait()
@@ -100,16 +108,21 @@ def scan_in_two(engine: Engine, conn: Connection, snap: Snapshot, minimum: int) 
     return _half(conn, outcome, 1)
 
 
-def _fast(conn: Connection, start: Start, last: int, end_pos: int) -> Outcome:
-    """The fast pass on this connection, in its transaction (SQLite mmap only meanwhile)."""
+def _fast(engine: Engine, conn: Connection, start: Start, last: int, end_pos: int) -> Outcome:
+    """The fast pass in this connection's transaction. SQLite reads through mmap meanwhile;
+    PostgreSQL streams the entries over a second connection (COPY holds the one it uses)."""
     dbapi = conn.connection.dbapi_connection
-    postgres = conn.dialect.name == "postgresql"
-    before = None if postgres else sqlite_mmap(dbapi, SQLITE_MMAP_BYTES)
+    if conn.dialect.name == "postgresql":
+        reader, _ = connect(_target(engine) or {})
+        try:
+            return scan_range(dbapi, True, start, last, end_pos, reader)
+        finally:
+            reader.close()
+    before = sqlite_mmap(dbapi, SQLITE_MMAP_BYTES)
     try:
-        return scan_range(dbapi, postgres, start, last, end_pos)
+        return scan_range(dbapi, False, start, last, end_pos)
     finally:
-        if before is not None:
-            sqlite_mmap(dbapi, before)
+        sqlite_mmap(dbapi, before)
 
 
 def _half(conn: Connection, outcome: Outcome, first: int) -> Half:

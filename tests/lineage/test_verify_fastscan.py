@@ -14,9 +14,10 @@ from tamper_tree import drop_tree_guards, set_node
 
 from lineage import chain
 from lineage.chain import entry_bytes, entry_header
+from lineage.db import create_store_engine
 from lineage.merkle import fastscan
 from lineage.merkle.check import snapshot
-from lineage.merkle.fastscan import entry_data
+from lineage.merkle.fastscan import entries_sql, entry_data, entry_pages
 from lineage.merkle.parallel import scan_fast, scan_half
 from lineage.merkle.tree import NODES
 from lineage.models import LogEntry
@@ -34,6 +35,27 @@ def test_entry_data_is_the_chains_entry_bytes(text: str) -> None:
         expected = entry_bytes(header, '{"x":"' + text + '"}')
         got = entry_data(12, text, text, submitter, text, '{"x":"' + text + '"}')
         assert got == expected
+
+
+def test_the_databases_build_entry_data(db_url: str) -> None:
+    """The fast pass's SQL builds `entry_data`'s bytes from every character class (PostgreSQL
+    text cannot hold NUL); NULL submitters are JSON null."""
+    engine = create_store_engine(db_url)
+    postgres = engine.dialect.name == "postgresql"
+    texts = [t.replace("\x00", "") if postgres else t for t in TEXTS]
+    rows = [(i, t, t, t if i % 2 else None, t, '{"x":"' + t + '"}') for i, t in enumerate(texts, 1)]
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TEMPORARY TABLE probe (seq INTEGER, key TEXT, received_at TEXT, "
+            "submitter TEXT, normalizations TEXT, payload TEXT, prev_hash TEXT, entry_hash TEXT)"
+        )
+        mark = "%s" if postgres else "?"
+        conn.exec_driver_sql(f"INSERT INTO probe VALUES ({', '.join([mark] * 6)}, 'p', 'e')", rows)
+        sql = entries_sql(postgres, 1, len(rows), table="probe")
+        pages = entry_pages(conn.connection.dbapi_connection, postgres, sql)
+        built = [bytes(row[1]) for page in pages for row in page]
+    engine.dispose()
+    assert built == [entry_data(*row) for row in rows]
 
 
 def test_constants_are_the_models() -> None:
