@@ -2,8 +2,9 @@
 
 The chain hashes depend on these bytes, so they must equal `rfc8785.dumps` exactly. The reference
 package writes every value from Python (about 100 us for a captured event); the fast path lets
-the C encoder of `json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)` do it,
-which produces the same text whenever:
+`orjson.dumps(option=OPT_SORT_KEYS)` write it (like the stdlib's C encoder with
+`sort_keys=True, separators=(",", ":"), ensure_ascii=False`, whose text it equals, but ~2 us
+instead of ~14 us for a 1.5 KB event), which produces the RFC 8785 text whenever:
 
 - every number is an int in the IEEE-754 safe range, or a float that prints the same in Python and
   ECMAScript (non-integral, 1e-4 <= |x| < 1e16: both print the shortest round-trip digits in plain
@@ -11,6 +12,8 @@ which produces the same text whenever:
 - every key is a str and the output has no code point above U+FFFF (UTF-16 key order differs from
   code-point order only for those) and no lone surrogate (not UTF-8; RFC 8785 refuses them);
 - the values are exactly dict, list, str, int, float, bool or None (no subclasses, no tuples).
+  orjson would write subclasses and NaN (as null): the walk below refuses both first. It raises
+  on nesting deeper than 254 levels, which then goes to `rfc8785`, as any other refusal.
 
 Strings are escaped identically (`"`, `\\`, \\b \\f \\n \\r \\t, other controls as lowercase
 \\u00xx, nothing else). Anything else goes to `rfc8785`, which also raises the errors. A test
@@ -20,16 +23,13 @@ holds the two equal over the OpenLineage samples and generated values.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from typing import Any
 
+import orjson
 import rfc8785
 
 _MAX_INT = 2**53 - 1  # RFC 8785 numbers are IEEE-754 doubles
-_ENCODER = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-)
 # Code points whose UTF-16 form sorts differently (astral) or that UTF-8 cannot hold (surrogates).
 _NOT_PLAIN_TEXT = re.compile("[\U00010000-\U0010ffff\ud800-\udfff]")
 
@@ -40,8 +40,9 @@ class _Slow(Exception):
 
 def canonical_text(obj: Any) -> str:
     try:
-        text = _ENCODER.encode(_plain(obj))
-    except (_Slow, ValueError, TypeError, RecursionError):
+        # Keys sorted by code point (UTF-8 byte order), as RFC 8785's UTF-16 order for BMP text.
+        text = orjson.dumps(_plain(obj), option=orjson.OPT_SORT_KEYS).decode("utf-8")
+    except (_Slow, ValueError, TypeError, RecursionError):  # orjson.JSONEncodeError: TypeError
         return _reference(obj)
     if not text.isascii() and _NOT_PLAIN_TEXT.search(text):
         return _reference(obj)
