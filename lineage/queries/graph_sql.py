@@ -33,7 +33,7 @@ UPSTREAM_EDGES = """
         SELECT e.parent_version_id FROM up
         JOIN version_edges e ON e.child_version_id = up.version_id AND e.event_time <= ?
     )
-    SELECT DISTINCT e.child_version_id, e.parent_version_id
+    SELECT e.child_version_id, e.parent_version_id, e.run_id
     FROM up CROSS JOIN version_edges e
     WHERE e.child_version_id = up.version_id AND e.event_time <= ?
 """
@@ -57,8 +57,18 @@ OWN_VERSIONS = "SELECT id FROM dataset_versions WHERE dataset_id = ?"
 
 def walk_upstream(conn: Connection, start: int, as_of: str) -> dict[int, int]:
     """Version id -> depth of everything `start` was made from (itself at depth 0)."""
-    edges = Sql(conn).rows(UPSTREAM_EDGES, [start, as_of, as_of])
-    return _depths([start], edges)
+    return walk_upstream_reads(conn, start, as_of)[0]
+
+
+def walk_upstream_reads(
+    conn: Connection, start: int, as_of: str
+) -> tuple[dict[int, int], set[tuple[str, int]]]:
+    """The upstream depths, and the (run, version) reads of the runs that made them. Every read
+    of such a run is an edge to each of its outputs, so the edges carry all of them: no second
+    look at run_inputs (at 1M events that lookup was most of a trace's time, on a cold cache)."""
+    rows = Sql(conn).rows(UPSTREAM_EDGES, [start, as_of, as_of])
+    depths = _depths([start], ((child, parent) for child, parent, _ in rows))
+    return depths, {(run, parent) for _, parent, run in rows}
 
 
 def walk_downstream(conn: Connection, dataset_id: int, as_of: str) -> dict[int, int]:

@@ -35,10 +35,6 @@ RUNS = text(RUNS_OF.format(facets="r.facets,")).bindparams(bindparam("ids", expa
 # JSON was most of the bytes read and the time spent parsing.
 RUN_SUMMARIES = text(RUNS_OF.format(facets="")).bindparams(bindparam("ids", expanding=True))
 
-INPUTS_OF_RUNS = text(
-    "SELECT run_id, version_id FROM run_inputs WHERE run_id IN :ids AND event_time <= :as_of"
-).bindparams(bindparam("ids", expanding=True))
-
 OUTPUT_RUNS_OF_VERSIONS = text(
     "SELECT run_id, version_id FROM run_outputs WHERE version_id IN :ids AND event_time <= :as_of"
 ).bindparams(bindparam("ids", expanding=True))

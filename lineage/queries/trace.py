@@ -6,10 +6,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from lineage.queries.graph_sql import END_OF_TIME, walk_upstream
+from lineage.queries.graph_sql import END_OF_TIME, walk_upstream_reads
 from lineage.queries.ml import deployments_of, evaluations_of, live_deployments
 from lineage.queries.nodes import (
-    INPUTS_OF_RUNS,
     OUTPUT_RUNS_OF_VERSIONS,
     VERSIONS,
     chunked_rows,
@@ -34,15 +33,15 @@ def trace(
         dataset = resolve_dataset(conn, model, namespace=namespace, kind="MODEL")
         start = resolve_version(conn, dataset, version, cutoff)
         bound = cutoff or END_OF_TIME
-        depths = walk_upstream(conn, start["id"], bound)
+        depths, read_pairs = walk_upstream_reads(conn, start["id"], bound)
         versions = chunked_rows(conn, VERSIONS, depths)
         producers = chunked_rows(conn, OUTPUT_RUNS_OF_VERSIONS, depths, as_of=bound)
         run_ids = {p["run_id"] for p in producers}
-        reads = chunked_rows(conn, INPUTS_OF_RUNS, run_ids, as_of=bound)
         runs = load_runs(conn, run_ids)
         evaluations = evaluations_of(conn, start["id"], bound)
         deployments = deployments_of(conn, dataset["id"], bound)
         live = live_deployments(conn, dataset["id"], bound)
+    reads = [{"run_id": run, "version_id": version} for run, version in sorted(read_pairs)]
     return _assemble(
         dataset,
         start,
