@@ -74,7 +74,7 @@ _POSTGRES_NODES = (
     "SELECT string_agg(hash, ''::bytea ORDER BY pos), count(*), min(length(hash)),"
     f" max(length(hash)) FROM {NODE_TABLE} WHERE pos >= {{start}} AND pos < {{end}}"
 )
-_sha256 = hashlib.sha256
+_EMPTY, _LEAF, _INNER = hashlib.sha256(), hashlib.sha256(b"\x00"), hashlib.sha256(b"\x01")
 
 
 def entry_data(
@@ -195,20 +195,29 @@ def _hash_page(
     """Chain-check a page of rows and add their leaves and completed nodes to `out`, in position
     order; (next expected seq, last hash), or None at the first break. The hot loop of verify:
     locals on purpose, and the chain hash is taken from the previous digest, not re-parsed hex."""
-    sha, append, pop = _sha256, out.append, roots.pop
+    # Copies of hashes already holding their prefix: no prefixed copy of the entry, and cheaper
+    # than a new hash object under OpenSSL 3 (about 0.2 us an entry of 3.3 us of hashing).
+    chained, leaf, inner = _EMPTY.copy, _LEAF.copy, _INNER.copy
+    append, pop = out.append, roots.pop
     prev_digest = bytes.fromhex(prev)
     for seq, data, prev_hash, entry_hash in page:
         if seq != expected or prev_hash != prev:
             return None
-        prev_digest = sha(prev_digest + data).digest()
+        hashed = chained()
+        hashed.update(prev_digest + data)
+        prev_digest = hashed.digest()
         prev = prev_digest.hex()
         if prev != entry_hash:
             return None
-        node = sha(b"\x00" + data).digest()
+        hashed = leaf()
+        hashed.update(data)
+        node = hashed.digest()
         append(node)
         if not seq & 1:  # leaf number `seq` completes one subtree per trailing zero bit of it
             for _ in range((seq & -seq).bit_length() - 1):
-                node = sha(b"\x01" + pop() + node).digest()
+                hashed = inner()
+                hashed.update(pop() + node)
+                node = hashed.digest()
                 append(node)
         roots.append(node)
         expected += 1
