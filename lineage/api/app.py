@@ -19,7 +19,7 @@ from starlette.responses import Response
 from lineage.api import ingest_routes, integrity_routes, read_routes
 from lineage.api.auth import TokenCache
 from lineage.api.errors import install_handlers, is_unavailable, json_response, unavailable
-from lineage.api.hotpath import HotPath
+from lineage.api.hotpath import HotPathApp
 from lineage.api.limits import BodyLimits
 from lineage.api.writer import BatchingWriter
 from lineage.store import AuditStore
@@ -53,7 +53,7 @@ def create_app(store: AuditStore, *, limits: BodyLimits | None = None) -> FastAP
         yield
         await run_in_threadpool(writer.close)
 
-    app = FastAPI(
+    app = HotPathApp(
         title="mlaudit",
         version=_version(),
         description=DESCRIPTION,
@@ -68,9 +68,7 @@ def create_app(store: AuditStore, *, limits: BodyLimits | None = None) -> FastAP
     app.state.tokens = TokenCache()
     install_handlers(app)
     # The one-event route is the hot path: served past the framework's routing (hotpath.py).
-    app.add_middleware(
-        HotPath, method="POST", path="/api/v1/lineage", endpoint=ingest_routes.post_event
-    )
+    app.serve_directly("POST", "/api/v1/lineage", ingest_routes.post_event)
     app.include_router(ingest_routes.router)
     app.include_router(read_routes.router)
     app.include_router(integrity_routes.router)

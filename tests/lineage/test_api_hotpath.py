@@ -1,4 +1,4 @@
-"""HotPath: the hot route reaches its endpoint directly, errors get the app's own handlers."""
+"""HotPathApp: the hot route reaches its endpoint directly, errors get the app's own handlers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from starlette.responses import JSONResponse, Response
 
-from lineage.api.hotpath import HotPath
+from lineage.api.hotpath import HotPathApp
 
 
 class Refused(Exception):
@@ -28,7 +28,7 @@ async def endpoint(request: Request) -> Response:
 
 
 def make_app() -> FastAPI:
-    app = FastAPI()
+    app = HotPathApp()
 
     @app.post("/hot")
     async def routed() -> dict[str, str]:
@@ -42,7 +42,7 @@ def make_app() -> FastAPI:
         return JSONResponse({"handled": type(exc).__name__}, 418)
 
     app.add_exception_handler(Refused, refused)
-    app.add_middleware(HotPath, method="POST", path="/hot", endpoint=endpoint)
+    app.serve_directly("POST", "/hot", endpoint)
     return app
 
 
@@ -61,3 +61,13 @@ def test_an_error_gets_the_handler_of_its_nearest_class() -> None:
 def test_an_error_without_a_handler_propagates() -> None:
     with pytest.raises(ZeroDivisionError):
         TestClient(make_app()).post("/hot", content=b"crash")
+
+
+def test_an_app_without_a_hot_route_routes_everything() -> None:
+    app = HotPathApp()
+
+    @app.post("/hot")
+    async def routed() -> dict[str, str]:
+        return {"via": "router"}
+
+    assert TestClient(app).post("/hot").json() == {"via": "router"}
