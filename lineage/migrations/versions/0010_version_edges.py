@@ -62,13 +62,18 @@ def upgrade() -> None:
         op.execute(f"ANALYZE {TABLE}")
 
 
-def _insert_edges(new: str, other: str, other_column: str) -> str:
-    """The edges a new row of one side makes with the other side's rows of the same run."""
+def _insert_edges(new: str, other: str, other_column: str, rows: str | None) -> str:
+    """The edges new rows of one side make with the other side's rows of the same run: the row
+    NEW (SQLite, row by row), or every row of the transition table `rows` (PostgreSQL)."""
+    n = "NEW" if rows is None else "n"
+    source = f"{other} o WHERE o.run_id = NEW.run_id"
+    if rows is not None:
+        source = f"{rows} n JOIN {other} o ON o.run_id = n.run_id WHERE true"
     return f"""
         INSERT INTO {TABLE} ({new}, {other_column}, run_id, event_time)
-        SELECT NEW.version_id, o.version_id, NEW.run_id,
-               CASE WHEN NEW.event_time > o.event_time THEN NEW.event_time ELSE o.event_time END
-        FROM {other} o WHERE o.run_id = NEW.run_id
+        SELECT {n}.version_id, o.version_id, {n}.run_id,
+               CASE WHEN {n}.event_time > o.event_time THEN {n}.event_time ELSE o.event_time END
+        FROM {source}
         ON CONFLICT DO NOTHING
     """
 
@@ -77,17 +82,19 @@ def _sqlite_triggers() -> None:
     for table, new, other, other_column in SIDES:
         op.execute(
             f"CREATE TRIGGER {table}_version_edges AFTER INSERT ON {table} "
-            f"BEGIN {_insert_edges(new, other, other_column)}; END"
+            f"BEGIN {_insert_edges(new, other, other_column, None)}; END"
         )
 
 
 def _postgresql_triggers() -> None:
+    """Statement triggers over the inserted rows (a transition table): one join per insert or
+    COPY, not a PL/pgSQL call per row (row triggers cost 34-159 us a row in EXPLAIN ANALYZE)."""
     for table, new, other, other_column in SIDES:
         op.execute(
             f"""
             CREATE OR REPLACE FUNCTION mlaudit_{table}_version_edges() RETURNS trigger AS $$
             BEGIN
-                {_insert_edges(new, other, other_column)};
+                {_insert_edges(new, other, other_column, "inserted")};
                 RETURN NULL;
             END;
             $$ LANGUAGE plpgsql
@@ -95,7 +102,8 @@ def _postgresql_triggers() -> None:
         )
         op.execute(
             f"CREATE TRIGGER {table}_version_edges AFTER INSERT ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION mlaudit_{table}_version_edges()"
+            "REFERENCING NEW TABLE AS inserted "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION mlaudit_{table}_version_edges()"
         )
 
 
