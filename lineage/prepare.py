@@ -12,7 +12,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from lineage import prepare_worker
 from lineage.canonical import canonical_text, content_key
 from lineage.categories import categorize
 from lineage.ingest_result import Rejected
@@ -43,35 +42,12 @@ class PreparedEvent:
     identities: Identities = field(default_factory=dict, repr=False, compare=False)
 
 
-# From this many events a batch is split with the worker process (lineage.prepare_worker):
-# below it, the pickling and the round trip cost more than the half they take off this core.
-PARALLEL_MIN = 200
-
-
 def prepare_batch(
     raw: list[RawEvent], *, privacy: Pseudonymizer
 ) -> tuple[list[PreparedEvent], list[Rejected]]:
-    """Each item prepared or rejected, in order; the same whether or not a worker helps."""
-    if len(raw) >= PARALLEL_MIN and prepare_worker.enabled():
-        half = len(raw) // 2
-        pending = prepare_worker.worker().submit(half, raw[half:], privacy)
-        if pending is not None:
-            try:
-                prepared, rejected = prepare_part(0, raw[:half], privacy=privacy)
-            finally:
-                second = pending.result()  # also when this half raised: frees the worker
-            second = second or prepare_part(half, raw[half:], privacy=privacy)
-            return prepared + second[0], rejected + second[1]
-    return prepare_part(0, raw, privacy=privacy)
-
-
-def prepare_part(
-    start: int, raw: list[RawEvent], *, privacy: Pseudonymizer
-) -> tuple[list[PreparedEvent], list[Rejected]]:
-    """`raw` prepared as the items from index `start` of a batch."""
     prepared: list[PreparedEvent] = []
     rejected: list[Rejected] = []
-    for index, item in enumerate(raw, start):
+    for index, item in enumerate(raw):
         result = prepare_one(index, item, privacy=privacy)
         (rejected if isinstance(result, Rejected) else prepared).append(result)  # type: ignore[arg-type]
     return prepared, rejected
