@@ -108,3 +108,4 @@ class VersionEdge(SQLModel, table=True):
     child_version_id: int = Field(primary_key=True, foreign_key="dataset_versions.id")
     run_id: str = Field(primary_key=True, max_length=64)
     event_time: str = Field(max_length=32)
+    child_dataset_id: int  # a version never changes dataset: impact groups edges by it

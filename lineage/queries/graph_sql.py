@@ -38,11 +38,9 @@ UPSTREAM_EDGES = """
     WHERE e.child_version_id = up.version_id AND e.event_time <= ?
 """
 # Downstream: from a version to what was made from it; the start is every version of one dataset.
-# Each edge comes with its child's dataset and creation time, which impact groups by (one lookup
-# by primary key per edge, instead of loading every reached version again afterwards). No
-# DISTINCT: `down` holds each version once, so a pair repeats only when several runs made it, and
-# the breadth-first pass takes repeats as they come (deduplicating 42,547 rows cost ~10% of the
-# largest impact at 1M).
+# Each edge carries its child's dataset, which impact groups by. No DISTINCT: `down` holds each
+# version once, so a pair repeats only when several runs made it, and the breadth-first pass
+# takes repeats as they come (deduplicating 42,547 rows cost ~10% of the largest impact at 1M).
 DOWNSTREAM_EDGES = """
     WITH RECURSIVE down(version_id) AS (
         SELECT id FROM dataset_versions WHERE dataset_id = ?
@@ -50,10 +48,9 @@ DOWNSTREAM_EDGES = """
         SELECT e.child_version_id FROM down
         JOIN version_edges e ON e.parent_version_id = down.version_id AND e.event_time <= ?
     )
-    SELECT e.parent_version_id, e.child_version_id, v.dataset_id, v.created_at
-    FROM down CROSS JOIN version_edges e CROSS JOIN dataset_versions v
+    SELECT e.parent_version_id, e.child_version_id, e.child_dataset_id
+    FROM down CROSS JOIN version_edges e
     WHERE e.parent_version_id = down.version_id AND e.event_time <= ?
-      AND v.id = e.child_version_id
 """
 OWN_VERSIONS = "SELECT id FROM dataset_versions WHERE dataset_id = ?"
 
@@ -81,13 +78,13 @@ def walk_downstream(conn: Connection, dataset_id: int, as_of: str) -> dict[int, 
 
 def walk_downstream_nodes(
     conn: Connection, dataset_id: int, as_of: str
-) -> tuple[dict[int, int], dict[int, tuple[int, str]]]:
-    """The downstream depths, and (dataset id, created_at) of every version reached (the start's
-    own versions excepted)."""
+) -> tuple[dict[int, int], dict[int, int]]:
+    """The downstream depths, and the dataset of every version reached (the start's own versions
+    excepted)."""
     sql = Sql(conn)
     own = sql.rows(OWN_VERSIONS, [dataset_id])
     rows = sql.rows(DOWNSTREAM_EDGES, [dataset_id, as_of, as_of])
-    nodes = {child: (dataset, created) for _, child, dataset, created in rows}
+    nodes = {child: dataset for _, child, dataset in rows}
     depths = _depths([row[0] for row in own], ((row[0], row[1]) for row in rows))
     return depths, nodes
 

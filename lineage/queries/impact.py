@@ -56,8 +56,8 @@ def impact(
     with engine.connect() as conn:
         root = resolve_dataset(conn, dataset, namespace=namespace)
         depths, nodes = walk_downstream_nodes(conn, root["id"], bound)
-        reached = {vid: (depth, *nodes[vid]) for vid, depth in depths.items() if depth > 0}
-        datasets = _datasets(conn, {dataset_id for _, dataset_id, _ in reached.values()})
+        reached = {vid: (depth, nodes[vid]) for vid, depth in depths.items() if depth > 0}
+        datasets = _datasets(conn, set(nodes.values()))
         summaries = _summaries(reached, datasets)
         ranked = _ranked(reached, datasets, kind)
         page = ranked[offset : offset + limit]
@@ -67,6 +67,7 @@ def impact(
         deployments = _deployments(conn, reached, [s["dataset_id"] for s in models], bound)
     for summary, version_id in zip(summaries, latest, strict=True):
         summary["latest_version"] = versions[version_id]["version"] or None
+        summary["latest_created_at"] = versions[version_id]["created_at"]
     return {
         "dataset": {"namespace": root["namespace"], "name": root["name"], "kind": root["kind"]},
         "as_of": None if bound == END_OF_TIME else bound,
@@ -84,11 +85,13 @@ def _datasets(conn: Connection, ids: Iterable[int]) -> dict[int, dict[str, Any]]
 
 
 def _summaries(
-    reached: dict[int, tuple[int, int, str]], datasets: dict[int, dict[str, Any]]
+    reached: dict[int, tuple[int, int]], datasets: dict[int, dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """One per affected dataset: affected versions, nearest depth, latest affected version."""
+    """One per affected dataset: affected versions, nearest depth, and the latest recorded
+    affected version (highest id: ids follow recording), whose row the page fetch loads with
+    the page's; no read of every affected version's row."""
     found: dict[int, dict[str, Any]] = {}
-    for vid, (depth, dataset_id, created) in reached.items():
+    for vid, (depth, dataset_id) in reached.items():
         s = found.get(dataset_id)
         if s is None:
             row = datasets[dataset_id]
@@ -97,37 +100,35 @@ def _summaries(
                 "dataset_id": dataset_id,
                 "versions": 0,
                 "nearest_depth": depth,
-                "latest_created_at": created,
                 "latest_id": vid,
             }
         s["versions"] += 1
         s["nearest_depth"] = min(s["nearest_depth"], depth)
-        if (created, vid) > (s["latest_created_at"], s["latest_id"]):
-            s["latest_created_at"], s["latest_id"] = created, vid
+        s["latest_id"] = max(s["latest_id"], vid)
     return sorted(found.values(), key=lambda s: (s["nearest_depth"], s["namespace"], s["name"]))
 
 
 def _ranked(
-    reached: dict[int, tuple[int, int, str]],
+    reached: dict[int, tuple[int, int]],
     datasets: dict[int, dict[str, Any]],
     kind: str | None,
 ) -> list[int]:
-    """The affected versions nearest first, then by dataset name, newest version first."""
+    """The affected versions nearest first, then by dataset name, latest recorded first."""
     order = {
         dataset_id: (row["namespace"], row["name"])
         for dataset_id, row in datasets.items()
         if kind is None or (row["kind"] == "MODEL") == (kind == "MODEL")
     }
     wanted = [(vid, node) for vid, node in reached.items() if node[1] in order]
-    # Two stable sorts: newest first, then nearest and by name (ties keep newest first).
-    wanted.sort(key=lambda item: (item[1][2], item[0]), reverse=True)
+    # Two stable sorts: latest recorded first, then nearest and by name (ties keep that order).
+    wanted.sort(key=lambda item: item[0], reverse=True)
     wanted.sort(key=lambda item: (item[1][0], order[item[1][1]]))
     return [vid for vid, _ in wanted]
 
 
 def _deployments(
     conn: Connection,
-    reached: dict[int, tuple[int, int, str]],
+    reached: dict[int, tuple[int, int]],
     model_ids: list[int],
     as_of: str,
 ) -> list[dict[str, Any]]:
@@ -140,7 +141,7 @@ def _deployments(
 
 
 def _totals(
-    reached: dict[int, tuple[int, int, str]],
+    reached: dict[int, tuple[int, int]],
     summaries: list[dict[str, Any]],
     deployments: list[dict[str, Any]],
 ) -> dict[str, int]:

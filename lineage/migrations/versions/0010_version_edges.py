@@ -32,10 +32,12 @@ SIDES = (
     ("run_outputs", "child_version_id", "run_inputs", "parent_version_id"),
 )
 BACKFILL = f"""
-    INSERT INTO {TABLE} (parent_version_id, child_version_id, run_id, event_time)
+    INSERT INTO {TABLE} (parent_version_id, child_version_id, run_id, event_time, child_dataset_id)
     SELECT ri.version_id, ro.version_id, ri.run_id,
-           CASE WHEN ri.event_time > ro.event_time THEN ri.event_time ELSE ro.event_time END
+           CASE WHEN ri.event_time > ro.event_time THEN ri.event_time ELSE ro.event_time END,
+           dv.dataset_id
     FROM run_inputs ri JOIN run_outputs ro ON ro.run_id = ri.run_id
+    JOIN dataset_versions dv ON dv.id = ro.version_id
 """
 
 
@@ -46,6 +48,9 @@ def upgrade() -> None:
         sa.Column("child_version_id", sa.Integer(), nullable=False),
         sa.Column("run_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("event_time", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        # The child's dataset (a version never changes dataset): impact groups by it without
+        # reading each reached version's row.
+        sa.Column("child_dataset_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["parent_version_id"], ["dataset_versions.id"]),
         sa.ForeignKeyConstraint(["child_version_id"], ["dataset_versions.id"]),
         sa.PrimaryKeyConstraint("parent_version_id", "child_version_id", "run_id"),
@@ -66,13 +71,18 @@ def _insert_edges(new: str, other: str, other_column: str, rows: str | None) -> 
     """The edges new rows of one side make with the other side's rows of the same run: the row
     NEW (SQLite, row by row), or every row of the transition table `rows` (PostgreSQL)."""
     n = "NEW" if rows is None else "n"
-    source = f"{other} o WHERE o.run_id = NEW.run_id"
+    child = f"{n}.version_id" if new == "child_version_id" else "o.version_id"
+    source = f"{other} o JOIN dataset_versions dv ON dv.id = {child} WHERE o.run_id = NEW.run_id"
     if rows is not None:
-        source = f"{rows} n JOIN {other} o ON o.run_id = n.run_id WHERE true"
+        source = (
+            f"{rows} n JOIN {other} o ON o.run_id = n.run_id "
+            f"JOIN dataset_versions dv ON dv.id = {child} WHERE true"
+        )
     return f"""
-        INSERT INTO {TABLE} ({new}, {other_column}, run_id, event_time)
+        INSERT INTO {TABLE} ({new}, {other_column}, run_id, event_time, child_dataset_id)
         SELECT {n}.version_id, o.version_id, {n}.run_id,
-               CASE WHEN {n}.event_time > o.event_time THEN {n}.event_time ELSE o.event_time END
+               CASE WHEN {n}.event_time > o.event_time THEN {n}.event_time ELSE o.event_time END,
+               dv.dataset_id
         FROM {source}
         ON CONFLICT DO NOTHING
     """
