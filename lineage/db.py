@@ -37,6 +37,14 @@ def normalize_url(url: str) -> str:
     return url
 
 
+# No parallel workers for the store's queries: they are index lookups over hundreds to thousands
+# of ids, where starting workers and hashing a whole table in each (PostgreSQL's choice once a
+# plan may go parallel) cost more than the answer. A trace's run lookup at 1M events on 2 cores:
+# 61 ms of execution with a parallel hash join over all jobs, 13.6 ms without (EXPLAIN ANALYZE,
+# docs/PERFORMANCE.md). Sent as a startup option: no extra round trip per connection.
+POSTGRES_SESSION = {"options": "-c max_parallel_workers_per_gather=0"}
+
+
 def create_store_engine(url: str) -> Engine:
     """An engine tuned for the store: WAL and busy waits on SQLite, pooled on PostgreSQL."""
     url = normalize_url(url)
@@ -48,7 +56,7 @@ def create_store_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    engine = create_engine(url, pool_size=5, max_overflow=10)
+    engine = create_engine(url, pool_size=5, max_overflow=10, connect_args=POSTGRES_SESSION)
     event.listen(engine, "checkout", _ping_if_idle)
     event.listen(engine, "checkin", _mark_used)
     return engine

