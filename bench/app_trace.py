@@ -179,7 +179,11 @@ def measure(
         with fresh_database("sqlite") as fresh, own_keys():
             timings, models = _measure_on(fresh, load(fresh, size), count)
     depths = ", ".join(str(m.depth) for m in models)
-    note = f"{len(models)} models, depths {depths}; search submitted -> graph on screen"
+    each = ", ".join(f"{t:.2f}" for t in timings)
+    note = (
+        f"{len(models)} models, depths {depths}; search submitted -> graph on screen; "
+        f"each in order (s): {each}"
+    )
     result.add(
         figure(
             "app: trace graph shown, median",
