@@ -1,20 +1,17 @@
 """App figure: how long the Trace page takes to draw a deep model's graph, in headless Chromium.
 
     .venv/bin/python bench/app_trace.py [--size small|medium|full] [--models 5]
-    .venv/bin/python bench/app_trace.py --size full --url sqlite:///... --models-file deep.json
 
-Loads the generator's lineage at the size into a fresh SQLite store (or, with --url, uses a
-store the benchmark runner already loaded with that size, and the deep models it noted), serves
-the app with `streamlit run` as `mlaudit ui` does, signs in as an auditor, and for the deepest
-models of the generator's bookkeeping (a different model each time, so no cache helps) times the
-Trace page from submitting the model's name in its search box to the graph's SVG being on screen.
-Needs /usr/bin/chromium (`make system-deps`).
+Loads the generator's lineage at the size into a fresh SQLite store, serves the app with
+`streamlit run` as `mlaudit ui` does, signs in as an auditor, and for the deepest models of the
+generator's bookkeeping (a different model each time, so no cache helps) times the Trace page
+from submitting the model's name in its search box to the graph's SVG being on screen. Needs
+/usr/bin/chromium (`make system-deps`).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
 import subprocess
@@ -48,31 +45,9 @@ def load(url: str, size: str) -> list[ModelVersion]:
     store = AuditStore.open(url)
     for batch in generator.batches(BATCH):
         store.ingest(batch)
+    add_user(store, LOCAL_OPERATOR, USER, ["admin", "auditor"], password=PASSWORD)
     store.close()
-    return deepest_first(generator.targets.model_versions)
-
-
-def deepest_first(models: list[ModelVersion]) -> list[ModelVersion]:
-    return sorted(models, key=lambda m: -m.depth)
-
-
-def write_models(models: list[ModelVersion], path: Path) -> None:
-    """The deep models for a run over an already loaded store (`--models-file`)."""
-    path.write_text(json.dumps([vars(m) for m in deepest_first(models)]), encoding="utf-8")
-
-
-def read_models(path: Path) -> list[ModelVersion]:
-    return [ModelVersion(**m) for m in json.loads(path.read_text(encoding="utf-8"))]
-
-
-def add_auditor(url: str) -> None:
-    """The signed-in user of the browser; an account of its own, so reruns on a store fail
-    loudly rather than silently reusing someone else's."""
-    store = AuditStore.open(url)
-    try:
-        add_user(store, LOCAL_OPERATOR, USER, ["admin", "auditor"], password=PASSWORD)
-    finally:
-        store.close()
+    return sorted(generator.targets.model_versions, key=lambda m: -m.depth)
 
 
 @contextmanager
@@ -167,17 +142,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def measure(
-    size: str, count: int, url: str | None = None, models_file: Path | None = None
-) -> Result:
+def measure(size: str, count: int) -> Result:
     if not CHROMIUM.exists():
         raise SystemExit(f"{CHROMIUM} not found: run `make system-deps` first")
     result = Result("app", size, "sqlite")
-    if url is not None and models_file is not None:
-        timings, models = _measure_on(url, read_models(models_file), count)
-    else:
-        with fresh_database("sqlite") as fresh, own_keys():
-            timings, models = _measure_on(fresh, load(fresh, size), count)
+    with fresh_database("sqlite") as url, own_keys():
+        models = _distinct(load(url, size))[:count]
+        with app(url) as base:
+            timings = time_traces(base, models)
     depths = ", ".join(str(m.depth) for m in models)
     each = ", ".join(f"{t:.2f}" for t in timings)
     note = (
@@ -197,15 +169,6 @@ def measure(
     return result
 
 
-def _measure_on(
-    url: str, models: list[ModelVersion], count: int
-) -> tuple[list[float], list[ModelVersion]]:
-    add_auditor(url)
-    chosen = _distinct(models)[:count]
-    with app(url) as base:
-        return time_traces(base, chosen), chosen
-
-
 def _distinct(models: list[ModelVersion]) -> list[ModelVersion]:
     seen: dict[tuple[str, str], ModelVersion] = {}
     for model in models:
@@ -217,12 +180,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="small")
     parser.add_argument("--models", type=int, default=5)
-    parser.add_argument("--url", help="an SQLite store already loaded with the size's lineage")
-    parser.add_argument("--models-file", type=Path, help="its deep models (with --url)")
     args = parser.parse_args()
-    if (args.url is None) != (args.models_file is None):
-        parser.error("--url and --models-file go together")
-    result = measure(args.size, args.models, args.url, args.models_file)
+    result = measure(args.size, args.models)
     result.save_and_show()
 
 

@@ -5,9 +5,8 @@
 
 Sizes: small = 10k events, medium = 100k, full = 1M. One load per database serves the ingest,
 storage, query and integrity figures (the last ingest repeat's store is kept), so the full size
-ingests its million events once per database; the app script is given the SQLite store rather
-than loading its own. The capture and peer scripts (and the app's, without SQLite) run afterwards
-when present, each writing its own results in the same format.
+ingests its million events once per database. The capture, app and peer scripts of the same
+folder run afterwards when present, each writing its own results in the same format.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ import json
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -27,10 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.app_trace import write_models
 from bench.common import DATABASES, RESULTS, Figure, Result
 from bench.http_ingest import http_figures
-from bench.ingest import Loaded, measured_load
+from bench.ingest import measured_load
 from bench.integrity import integrity_figures
 from bench.queries import query_figures
 from bench.report import update_readme
@@ -40,8 +37,6 @@ HERE = Path(__file__).resolve().parent
 LOADED = ("ingest", "storage", "queries", "integrity")
 OWN = (*LOADED, "http")
 SCRIPTS = {"capture": "capture_burst.py", "app": "app_trace.py", "peer": "peer_mlflow.py"}
-# Scripts given the database's loaded store rather than loading the same lineage again.
-ON_LOADED = {"sqlite": ("app",)}
 
 
 @dataclass(frozen=True)
@@ -61,22 +56,19 @@ PLANS = {
 }
 
 
-def run_database(database: str, size: str, plan: Plan, only: set[str]) -> set[str]:
-    """This database's figures; the scripts that already ran on its loaded store."""
-    done: set[str] = set()
-    if only & {*LOADED, *ON_LOADED.get(database, ())}:
+def run_database(database: str, size: str, plan: Plan, only: set[str]) -> None:
+    if only & set(LOADED):
         try:
-            done = _loaded_figures(database, size, plan, only)
+            _loaded_figures(database, size, plan, only)
         except Exception:
             traceback.print_exc()
             print(f"[bench] loading {database} FAILED; continuing", flush=True)
     if "http" in only:
         http = lambda: http_figures(database, plan.http_events, plan.repeats)  # noqa: E731
         _guarded("http", database, size, http)
-    return done
 
 
-def _loaded_figures(database: str, size: str, plan: Plan, only: set[str]) -> set[str]:
+def _loaded_figures(database: str, size: str, plan: Plan, only: set[str]) -> None:
     repeats = plan.ingest_repeats if "ingest" in only else 1
     started = time.time()
     with measured_load(database, plan.events, repeats) as (ingest, loaded):
@@ -97,19 +89,6 @@ def _loaded_figures(database: str, size: str, plan: Plan, only: set[str]) -> set
         for name, step in steps.items():
             if name in only:
                 _guarded(name, database, size, step)
-        scripts = [name for name in ON_LOADED.get(database, ()) if name in only]
-        for name in scripts:
-            _script_on_loaded(name, size, loaded)
-        return set(scripts)
-
-
-def _script_on_loaded(name: str, size: str, loaded: Loaded) -> None:
-    """A script that reads a loaded store (the app), given this one instead of loading its own:
-    at 1M events that saves a second load of the same lineage."""
-    with tempfile.TemporaryDirectory(prefix="mlaudit-bench-") as folder:
-        models = Path(folder) / "models.json"
-        write_models(loaded.targets.model_versions, models)
-        _run_script(name, size, "--url", loaded.url, "--models-file", str(models))
 
 
 def _guarded(name: str, database: str, size: str, step: Callable[[], list[Figure]]) -> None:
@@ -133,19 +112,14 @@ def _save(name: str, database: str, size: str, figures: list[Figure], started: f
 
 
 def run_scripts(size: str, only: set[str]) -> None:
-    for name in SCRIPTS:
-        if name in only:
-            _run_script(name, size)
-
-
-def _run_script(name: str, size: str, *extra: str) -> None:
-    path = HERE / SCRIPTS[name]
-    if not path.exists():
-        return
-    print(f"[bench] {name}: {path.name} --size {size} {' '.join(extra)}", flush=True)
-    finished = subprocess.run([sys.executable, str(path), "--size", size, *extra], check=False)
-    if finished.returncode != 0:
-        print(f"[bench] {path.name} exited with {finished.returncode}; continuing", flush=True)
+    for name, script in SCRIPTS.items():
+        path = HERE / script
+        if name not in only or not path.exists():
+            continue
+        print(f"[bench] {name}: {path.name} --size {size}", flush=True)
+        finished = subprocess.run([sys.executable, str(path), "--size", size], check=False)
+        if finished.returncode != 0:
+            print(f"[bench] {path.name} exited with {finished.returncode}; continuing", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -168,10 +142,9 @@ def main(argv: list[str] | None = None) -> None:
     plan = PLANS[args.size]
     if args.ingest_repeats:
         plan = replace(plan, ingest_repeats=args.ingest_repeats)
-    done: set[str] = set()
     for database in databases:
-        done |= run_database(database, args.size, plan, only)
-    run_scripts(args.size, only - done)
+        run_database(database, args.size, plan, only)
+    run_scripts(args.size, only)
     _record_run(args.size, databases, sorted(only), started)
     update_readme()
     print(f"[bench] done in {(time.time() - started) / 60:.1f} min; table in bench/README.md")

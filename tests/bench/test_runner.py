@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bench import run
-from bench.app_trace import read_models
 from bench.common import Figure
-from bench.targets import ModelVersion
-from lineage.store import AuditStore
 
 
 @pytest.mark.slow
@@ -44,24 +39,3 @@ def test_the_sizes_are_those_of_the_issue() -> None:
     }  # fmt: skip
     with pytest.raises(SystemExit):
         run.main(["--size", "huge"])
-
-
-@pytest.mark.slow
-def test_the_app_script_is_given_the_loaded_sqlite_store(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[tuple[str, list[ModelVersion], int]] = []
-
-    def record(name: str, size: str, *extra: str) -> None:
-        url = extra[extra.index("--url") + 1]
-        models = read_models(Path(extra[extra.index("--models-file") + 1]))
-        entries = AuditStore.open(url).count_entries()
-        calls.append((name, models, entries))
-
-    monkeypatch.setattr(run, "_run_script", record)
-    plan = run.Plan(events=6000, ingest_repeats=1, http_events=0, query_samples=1,
-                    query_budget_s=1.0, repeats=1)  # fmt: skip
-    done = run.run_database("sqlite", "tiny", plan, {"app"})
-    assert done == {"app"}
-    [(name, models, entries)] = calls
-    assert (name, entries) == ("app", 6000)
-    assert models and [m.depth for m in models] == sorted((m.depth for m in models), reverse=True)
-    assert run.run_database("postgres", "tiny", plan, {"app"}) == set()
