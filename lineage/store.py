@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError
 
 from lineage.append import NewEntry, append_batch, read_state
+from lineage.collector import collector_paused
 from lineage.db import (
     create_store_engine,
     migrate,
@@ -115,11 +116,12 @@ class AuditStore:
         strict: one invalid event rejects the whole batch (nothing is written).
         Otherwise valid events are stored and invalid ones reported.
         """
-        prepared, rejected = prepare_batch(list(events), privacy=self.pseudonymizer)
-        if rejected and strict:
-            raise InvalidEventsError(rejected)
-        result = IngestResult(rejected=rejected)
-        result.accepted = self._append(prepared, *self._submitter(submitter))
+        with collector_paused():
+            prepared, rejected = prepare_batch(list(events), privacy=self.pseudonymizer)
+            if rejected and strict:
+                raise InvalidEventsError(rejected)
+            result = IngestResult(rejected=rejected)
+            result.accepted = self._append(prepared, *self._submitter(submitter))
         return result
 
     def ingest_many(
@@ -130,14 +132,16 @@ class AuditStore:
         Any invalid event rejects the whole import before anything is written. A crash between
         batches leaves whole batches stored; running the import again completes it (idempotent).
         """
-        prepared, rejected = prepare_batch(list(events), privacy=self.pseudonymizer)
+        with collector_paused():
+            prepared, rejected = prepare_batch(list(events), privacy=self.pseudonymizer)
         if rejected:
             raise InvalidEventsError(rejected)
         result = IngestResult()
         pseudonym, identities = self._submitter(submitter)
         for start in range(0, len(prepared), batch_size):
             batch = prepared[start : start + batch_size]
-            result.accepted.extend(self._append(batch, pseudonym, identities))
+            with collector_paused():
+                result.accepted.extend(self._append(batch, pseudonym, identities))
         return result
 
     def _submitter(self, submitter: str | None) -> tuple[str | None, Identities]:
