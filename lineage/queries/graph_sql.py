@@ -1,5 +1,7 @@
-"""The lineage walks, on SQLite and PostgreSQL alike: the database finds what is reachable, in
-one recursive query; the depths are computed here, breadth-first, from the edges it returns.
+"""The lineage walks, on SQLite and PostgreSQL alike. Upstream, the database finds what is
+reachable in one recursive query and the depths are computed here, breadth-first, from the edges
+it returns; downstream, where a walk reaches tens of thousands of versions, one statement per
+breadth-first level (below).
 
 A recursive CTE that carries the depth (`WITH RECURSIVE up(version_id, depth) ... UNION`)
 deduplicates (version, depth) pairs, not versions: on a graph with fan-in and fan-out every
@@ -37,20 +39,21 @@ UPSTREAM_EDGES = """
     FROM up CROSS JOIN version_edges e
     WHERE e.child_version_id = up.version_id AND e.event_time <= ?
 """
-# Downstream: from a version to what was made from it; the start is every version of one dataset.
-# Each edge carries its child's dataset, which impact groups by. No DISTINCT: `down` holds each
-# version once, so a pair repeats only when several runs made it, and the breadth-first pass
-# takes repeats as they come (deduplicating 42,547 rows cost ~10% of the largest impact at 1M).
-DOWNSTREAM_EDGES = """
-    WITH RECURSIVE down(version_id) AS (
-        SELECT id FROM dataset_versions WHERE dataset_id = ?
-        UNION
-        SELECT e.child_version_id FROM down
-        JOIN version_edges e ON e.parent_version_id = down.version_id AND e.event_time <= ?
-    )
-    SELECT e.parent_version_id, e.child_version_id, e.child_dataset_id
-    FROM down CROSS JOIN version_edges e
-    WHERE e.parent_version_id = down.version_id AND e.event_time <= ?
+# Downstream, one breadth-first level per statement: the children of a level's versions. Each
+# reached version is looked up once (the recursive form looked each up twice: in the walk and
+# in the final join for its edges) and its depth is the level it is first met at. Each edge
+# carries its child's dataset, which impact groups by. The level goes as one text parameter:
+# a JSON array on SQLite (no parameter limit, one cached statement), an array literal on
+# PostgreSQL (psycopg's list adaptation checked every element with a regular expression: 18 ms
+# of a 26k-version walk).
+CHILDREN_SQLITE = """
+    SELECT e.child_version_id, e.child_dataset_id
+    FROM json_each(?) AS level CROSS JOIN version_edges e
+    WHERE e.parent_version_id = level.value AND e.event_time <= ?
+"""
+CHILDREN_POSTGRES = """
+    SELECT child_version_id, child_dataset_id FROM version_edges
+    WHERE parent_version_id = ANY(CAST(? AS BIGINT[])) AND event_time <= ?
 """
 OWN_VERSIONS = "SELECT id FROM dataset_versions WHERE dataset_id = ?"
 
@@ -73,20 +76,40 @@ def walk_upstream_reads(
 
 def walk_downstream(conn: Connection, dataset_id: int, as_of: str) -> dict[int, int]:
     """Version id -> depth of everything made from any version of the dataset (its own: 0)."""
-    return walk_downstream_nodes(conn, dataset_id, as_of)[0]
-
-
-def walk_downstream_nodes(
-    conn: Connection, dataset_id: int, as_of: str
-) -> tuple[dict[int, int], dict[int, int]]:
-    """The downstream depths, and the dataset of every version reached (the start's own versions
-    excepted)."""
     sql = Sql(conn)
-    own = sql.rows(OWN_VERSIONS, [dataset_id])
-    rows = sql.rows(DOWNSTREAM_EDGES, [dataset_id, as_of, as_of])
-    nodes = {child: dataset for _, child, dataset in rows}
-    depths = _depths([row[0] for row in own], ((row[0], row[1]) for row in rows))
-    return depths, nodes
+    own = [row[0] for row in sql.rows(OWN_VERSIONS, [dataset_id])]
+    depths = dict.fromkeys(own, 0)
+    depths.update((vid, depth) for vid, (depth, _) in _reach(sql, own, as_of).items())
+    return depths
+
+
+def walk_downstream_reach(
+    conn: Connection, dataset_id: int, as_of: str
+) -> dict[int, tuple[int, int]]:
+    """Version id -> (depth, dataset id) of everything made from any version of the dataset,
+    its own versions excepted, in breadth-first order (nondecreasing depth: impact relies on
+    it)."""
+    sql = Sql(conn)
+    return _reach(sql, [row[0] for row in sql.rows(OWN_VERSIONS, [dataset_id])], as_of)
+
+
+def _reach(sql: Sql, start: list[int], as_of: str) -> dict[int, tuple[int, int]]:
+    children, brackets = (CHILDREN_POSTGRES, "{}") if sql.postgres else (CHILDREN_SQLITE, "[]")
+    seen = set(start)
+    reach: dict[int, tuple[int, int]] = {}
+    level = start
+    for depth in range(1, MAX_DEPTH + 1):
+        if not level:
+            break
+        listed = brackets[0] + ",".join(map(str, level)) + brackets[1]
+        found = sql.rows(children, [listed, as_of])
+        level = []
+        for child, child_dataset in found:
+            if child not in seen:
+                seen.add(child)
+                reach[child] = (depth, child_dataset)
+                level.append(child)
+    return reach
 
 
 def _depths(start: Iterable[int], edges: Iterable[tuple[int, int]]) -> dict[int, int]:

@@ -9,13 +9,13 @@ as many runs; listing them all (with their runs) cost seconds and nobody reads i
 
 from __future__ import annotations
 
-import heapq
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, text
 
-from lineage.queries.graph_sql import END_OF_TIME, walk_downstream_nodes
+from lineage.queries.graph_sql import END_OF_TIME, walk_downstream_reach
 from lineage.queries.nodes import VERSIONS, chunked_rows, version_view
 from lineage.queries.resolve import resolve_dataset
 from lineage.timeutil import to_store_time
@@ -56,9 +56,8 @@ def impact(
     bound = to_store_time(as_of) if as_of else END_OF_TIME
     with engine.connect() as conn:
         root = resolve_dataset(conn, dataset, namespace=namespace)
-        depths, nodes = walk_downstream_nodes(conn, root["id"], bound)
-        reached = {vid: (depth, nodes[vid]) for vid, depth in depths.items() if depth > 0}
-        datasets = _datasets(conn, set(nodes.values()))
+        reached = walk_downstream_reach(conn, root["id"], bound)
+        datasets = _datasets(conn, {dataset_id for _, dataset_id in reached.values()})
         summaries = _summaries(reached, datasets)
         page, total = _page(reached, datasets, kind, offset, limit)
         latest = [s.pop("latest_id") for s in summaries]
@@ -89,23 +88,24 @@ def _summaries(
 ) -> list[dict[str, Any]]:
     """One per affected dataset: affected versions, nearest depth, and the latest recorded
     affected version (highest id: ids follow recording), whose row the page fetch loads with
-    the page's; no read of every affected version's row."""
-    found: dict[int, dict[str, Any]] = {}
-    for vid, (depth, dataset_id) in reached.items():
-        s = found.get(dataset_id)
-        if s is None:
-            row = datasets[dataset_id]
-            found[dataset_id] = s = {
-                **{k: row[k] for k in ("namespace", "name", "kind", "deleted_at")},
-                "dataset_id": dataset_id,
-                "versions": 0,
-                "nearest_depth": depth,
-                "latest_id": vid,
-            }
-        s["versions"] += 1
-        s["nearest_depth"] = min(s["nearest_depth"], depth)
-        s["latest_id"] = max(s["latest_id"], vid)
-    return sorted(found.values(), key=lambda s: (s["nearest_depth"], s["namespace"], s["name"]))
+    the page's; no read of every affected version's row. `reached` is in breadth-first order
+    (nondecreasing depth), so a dataset's first entry has its nearest depth: the mappings are
+    built by comprehensions, the last write of a key winning (26k versions for the largest
+    source at 1M: a loop of updates per version cost ~20 ms)."""
+    counts = Counter(dataset_id for _, dataset_id in reached.values())
+    nearest = {dataset_id: depth for depth, dataset_id in reversed(reached.values())}
+    latest = {reached[vid][1]: vid for vid in sorted(reached)}
+    found = [
+        {
+            **{k: datasets[dataset_id][k] for k in ("namespace", "name", "kind", "deleted_at")},
+            "dataset_id": dataset_id,
+            "versions": count,
+            "nearest_depth": nearest[dataset_id],
+            "latest_id": latest[dataset_id],
+        }
+        for dataset_id, count in counts.items()
+    ]
+    return sorted(found, key=lambda s: (s["nearest_depth"], s["namespace"], s["name"]))
 
 
 def _page(
@@ -116,8 +116,8 @@ def _page(
     limit: int,
 ) -> tuple[list[int], int]:
     """One page of the affected versions (nearest first, then by dataset name, latest recorded
-    first) and how many there are. Dataset names are ranked once; the page is taken with a heap,
-    not by sorting all (26k for the largest source at 1M)."""
+    first) and how many there are. `reached` is in breadth-first order, so only the depths that
+    reach the page's end are ranked, not all of them (26k for the largest source at 1M)."""
     wanted = {
         dataset_id
         for dataset_id, row in datasets.items()
@@ -125,8 +125,15 @@ def _page(
     }
     names = sorted(wanted, key=lambda d: (datasets[d]["namespace"], datasets[d]["name"]))
     rank = {dataset_id: position for position, dataset_id in enumerate(names)}
-    keys = [(depth, rank[d], -vid) for vid, (depth, d) in reached.items() if d in rank]
-    return [-key[2] for key in heapq.nsmallest(offset + limit, keys)[offset:]], len(keys)
+    end = offset + limit
+    keys: list[tuple[int, int, int]] = []
+    for vid, (depth, dataset_id) in reached.items():
+        if keys and len(keys) >= end and depth > keys[-1][0]:
+            break  # every later version is deeper than the page's last
+        if dataset_id in rank:
+            keys.append((depth, rank[dataset_id], -vid))
+    total = sum(1 for _, dataset_id in reached.values() if dataset_id in rank)
+    return [-key[2] for key in sorted(keys)[offset:end]], total
 
 
 def _deployments(
