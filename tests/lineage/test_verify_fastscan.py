@@ -17,7 +17,7 @@ from lineage.chain import entry_bytes, entry_header
 from lineage.db import create_store_engine
 from lineage.merkle import fastscan
 from lineage.merkle.check import snapshot
-from lineage.merkle.fastscan import entries_sql, entry_data, entry_pages
+from lineage.merkle.fastscan import entries_sql, entry_data, entry_head, entry_pages
 from lineage.merkle.parallel import scan_fast, scan_half
 from lineage.merkle.tree import NODES
 from lineage.models import LogEntry
@@ -37,9 +37,9 @@ def test_entry_data_is_the_chains_entry_bytes(text: str) -> None:
         assert got == expected
 
 
-def test_the_databases_build_entry_data(db_url: str) -> None:
-    """The fast pass's SQL builds `entry_data`'s bytes from every character class (PostgreSQL
-    text cannot hold NUL); NULL submitters are JSON null."""
+def test_the_fast_pass_reads_entry_data_from_the_databases(db_url: str) -> None:
+    """The fast pass's rows give `entry_data`'s bytes for every character class (PostgreSQL text
+    cannot hold NUL): the payload handed over as its UTF-8 bytes, NULL submitters JSON null."""
     engine = create_store_engine(db_url)
     postgres = engine.dialect.name == "postgresql"
     texts = [t.replace("\x00", "") if postgres else t for t in TEXTS]
@@ -53,8 +53,13 @@ def test_the_databases_build_entry_data(db_url: str) -> None:
         conn.exec_driver_sql(f"INSERT INTO probe VALUES ({', '.join([mark] * 6)}, 'p', 'e')", rows)
         sql = entries_sql(postgres, 1, len(rows), table="probe")
         pages = entry_pages(conn.connection.dbapi_connection, postgres, sql)
-        built = [bytes(row[1]) for page in pages for row in page]
+        read = [row for page in pages for row in page]
     engine.dispose()
+    built = [
+        entry_head(seq, key, at, who, norm) + payload
+        for seq, key, norm, at, who, payload, *_ in read
+    ]
+    assert all(isinstance(row[5], bytes) for row in read)
     assert built == [entry_data(*row) for row in rows]
 
 
