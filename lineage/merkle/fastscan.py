@@ -61,9 +61,14 @@ _SQLITE_NODES = (
     "SELECT CAST(group_concat(hash, '') AS BLOB), count(*), min(length(hash)), max(length(hash))"
     f" FROM (SELECT hash FROM {NODE_TABLE} WHERE pos >= {{start}} AND pos < {{end}} ORDER BY pos)"
 )
+# On PostgreSQL likewise from an ordered subquery: an ORDER BY inside string_agg sorts the rows
+# again even when the index scan delivers them in order (0.72-0.85 against 0.42-0.50 us of server
+# CPU a node once merkle_nodes has statistics; the same without them). Were the rows ever fed in
+# another order, the concatenations would differ and the pass would only fail, never pass.
 _POSTGRES_NODES = (
-    "SELECT string_agg(hash, ''::bytea ORDER BY pos), count(*), min(length(hash)),"
-    f" max(length(hash)) FROM {NODE_TABLE} WHERE pos >= {{start}} AND pos < {{end}}"
+    "SELECT string_agg(hash, ''::bytea), count(*), min(length(hash)), max(length(hash))"
+    f" FROM (SELECT hash FROM {NODE_TABLE} WHERE pos >= {{start}} AND pos < {{end}} ORDER BY pos)"
+    " AS page"
 )
 _EMPTY, _LEAF, _INNER = hashlib.sha256(), hashlib.sha256(b"\x00"), hashlib.sha256(b"\x01")
 
