@@ -1,6 +1,7 @@
 """Figure 1 (per request): events per second through `mlaudit serve`, one event per POST.
 
-The server runs as `mlaudit serve` in its own process on a free port, over a fresh database,
+The server runs as `mlaudit serve --workers 2` (a worker process per core of the benchmark
+machine; MLAUDIT_BENCH_HTTP_WORKERS sets another count) on a free port, over a fresh database,
 with a producer's API token made through lineage.accounts. Many concurrent keep-alive
 connections from an asyncio client in this process (it shares the machine's cores with the
 server) each POST one event per request to /api/v1/lineage and wait for its answer. The same
@@ -35,6 +36,9 @@ from lineage.store import AuditStore
 
 TARGET = 1_500
 CONNECTIONS = 64  # concurrent keep-alive connections, each one request at a time
+# Server processes: the benchmark machine's cores. MLAUDIT_BENCH_HTTP_WORKERS=1 measures the
+# single-process server for comparison (the figure's note says which ran).
+WORKERS = int(os.environ.get("MLAUDIT_BENCH_HTTP_WORKERS", "2"))
 STARTUP_SECONDS = 60.0
 
 
@@ -52,10 +56,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(url: str) -> Iterator[str]:
+def serving(url: str, workers: int = WORKERS) -> Iterator[str]:
     """`mlaudit serve` on `url` in a subprocess; yields its base URL once it answers."""
     port = _free_port()
-    command = [str(Path(sys.executable).parent / "mlaudit"), "serve", "--db", url]
+    command = [
+        str(Path(sys.executable).parent / "mlaudit"), "serve", "--db", url,
+        "--workers", str(workers),
+    ]  # fmt: skip
     server = subprocess.Popen(
         [*command, "--port", str(port)], env=dict(os.environ), stderr=subprocess.DEVNULL
     )
@@ -133,7 +140,11 @@ def _last_seq(store: AuditStore) -> int:
 
 
 def http_figures(
-    database: str, events: int, repeats: int, connections: int = CONNECTIONS
+    database: str,
+    events: int,
+    repeats: int,
+    connections: int = CONNECTIONS,
+    workers: int = WORKERS,
 ) -> list[Figure]:
     """`repeats` rounds of `events` events each against one server (later rounds add to the
     store the earlier ones filled)."""
@@ -142,7 +153,7 @@ def http_figures(
     with fresh_database(database) as url, own_keys():
         store = AuditStore.open(url)
         token = producer_token(store)
-        with serving(url) as base:
+        with serving(url, workers) as base:
             for batch in batches:
                 bodies = [json.dumps(event).encode() for event in batch]
                 first = _last_seq(store) + 1
@@ -152,8 +163,9 @@ def http_figures(
         raw = [n / raw_insert_seconds(store.engine, a, b) for a, b, n in ranges]
         store.close()
     note = (
-        f"{connections} concurrent keep-alive connections from one asyncio client process on the "
-        f"same machine, one event per request, {events} events per repeat"
+        f"`mlaudit serve --workers {workers}`; {connections} concurrent keep-alive connections "
+        f"from one asyncio client process on the same machine, one event per request, {events} "
+        "events per repeat"
     )
     return [
         figure("ingest per HTTP request", rates, "events/s", (">=", TARGET), note),
