@@ -50,10 +50,6 @@ def deployments_of(conn: Connection, dataset_id: int, as_of: str) -> list[dict[s
     return rows
 
 
-def live_deployments(conn: Connection, dataset_id: int, as_of: str) -> list[dict[str, Any]]:
-    """Which version served in each environment at `as_of`."""
-    return [
-        d
-        for d in deployments_of(conn, dataset_id, as_of)
-        if d["valid_to"] is None and d["action"] != "retire"
-    ]
+def live_of(deployments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Which version served in each environment at `as_of`, from deployments_of(..., as_of)."""
+    return [d for d in deployments if d["valid_to"] is None and d["action"] != "retire"]

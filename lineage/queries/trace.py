@@ -7,16 +7,13 @@ from typing import Any
 from sqlalchemy import Engine
 
 from lineage.queries.graph_sql import END_OF_TIME, walk_upstream_reads
-from lineage.queries.ml import deployments_of, evaluations_of, live_deployments
-from lineage.queries.nodes import (
-    OUTPUT_RUNS_OF_VERSIONS,
-    VERSIONS,
-    chunked_rows,
-    load_runs,
-    version_view,
-)
+from lineage.queries.ml import deployments_of, evaluations_of, live_of
+from lineage.queries.nodes import load_versions_made, version_view
 from lineage.queries.resolve import resolve_dataset, resolve_version
 from lineage.timeutil import to_store_time
+
+# The only run facet a trace shows: its runs are loaded with this one alone.
+TRAINING = "mlaudit_training"
 
 
 def trace(
@@ -34,25 +31,20 @@ def trace(
         start = resolve_version(conn, dataset, version, cutoff)
         bound = cutoff or END_OF_TIME
         depths, read_pairs = walk_upstream_reads(conn, start["id"], bound)
-        versions = chunked_rows(conn, VERSIONS, depths)
-        producers = chunked_rows(conn, OUTPUT_RUNS_OF_VERSIONS, depths, as_of=bound)
-        run_ids = {p["run_id"] for p in producers}
-        runs = load_runs(conn, run_ids)
+        versions, producers, runs = load_versions_made(conn, depths, bound, (TRAINING,))
         evaluations = evaluations_of(conn, start["id"], bound)
         deployments = deployments_of(conn, dataset["id"], bound)
-        live = live_deployments(conn, dataset["id"], bound)
-    reads = [{"run_id": run, "version_id": version} for run, version in sorted(read_pairs)]
     return _assemble(
         dataset,
         start,
         depths,
         versions,
         producers,
-        reads,
+        sorted(read_pairs),
         runs,
         evaluations,
         deployments,
-        live,
+        live_of(deployments),
         cutoff,
     )
 
@@ -63,7 +55,7 @@ def _assemble(
     depths: dict[int, int],
     versions: list[dict[str, Any]],
     producers: list[dict[str, Any]],
-    reads: list[dict[str, Any]],
+    reads: list[tuple[str, int]],
     runs: list[dict[str, Any]],
     evaluations: list[dict[str, Any]],
     deployments: list[dict[str, Any]],
@@ -76,9 +68,7 @@ def _assemble(
         (version_view(v, depths[v["id"]]) for v in versions),
         key=lambda d: (d["depth"], d["namespace"], d["name"]),
     )
-    edges = [
-        {"from": node[r["version_id"]], "to": r["run_id"]} for r in reads if r["version_id"] in node
-    ]
+    edges = [{"from": node[version], "to": run} for run, version in reads if version in node]
     edges += [{"from": p["run_id"], "to": node[p["version_id"]]} for p in producers]
     run_views = [_run_view(r) for r in runs]
     return {
@@ -107,16 +97,15 @@ def _node_label(v: dict[str, Any]) -> str:
 
 
 def _sources(
-    by_id: dict[int, dict[str, Any]], producers: list[dict[str, Any]], reads: list[dict[str, Any]]
+    by_id: dict[int, dict[str, Any]], producers: list[dict[str, Any]], reads: list[tuple[str, int]]
 ) -> list[int]:
     """Versions nothing upstream produced from inputs: the raw data the model stands on."""
-    readers = {r["run_id"] for r in reads}
+    readers = {run for run, _ in reads}
     fed: set[int] = {p["version_id"] for p in producers if p["run_id"] in readers}
     return sorted(vid for vid in by_id if vid not in fed)
 
 
 def _run_view(run: dict[str, Any]) -> dict[str, Any]:
-    facets = run["facets"]
     return {
         "run_id": run["run_id"],
         "job": run["job"],
@@ -126,7 +115,7 @@ def _run_view(run: dict[str, Any]) -> dict[str, Any]:
         "actor": run["actor"],
         "actor_kind": run["actor_kind"],
         "parent_run_id": run["parent_run_id"],
-        "training": _strip(facets.get("mlaudit_training")),
+        "training": _strip(run["facets"].get(TRAINING)),
     }
 
 
