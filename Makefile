@@ -42,7 +42,7 @@ test: setup system-deps
 # BENCH_DB=sqlite|postgres|all. Results in bench/results/, the table in bench/README.md.
 BENCH_SIZE ?= small
 BENCH_DB ?= all
-bench: setup
+bench: setup system-deps
 	$(PY) bench/run.py --size $(BENCH_SIZE) --db $(BENCH_DB)
 
 lint: setup
