@@ -1,7 +1,8 @@
 """Figure 1 (per request): events per second through `mlaudit serve`, one event per POST.
 
-The server runs as `mlaudit serve --workers 2` (a worker process per core of the benchmark
-machine; MLAUDIT_BENCH_HTTP_WORKERS sets another count) on a free port, over a fresh database,
+The server runs as `mlaudit serve` with its default of one worker process
+(MLAUDIT_BENCH_HTTP_WORKERS sets another count: on this 2-core machine, where the client takes
+part of a core, two workers were no faster) on a free port, over a fresh database,
 with a producer's API token made through lineage.accounts. Many concurrent keep-alive
 connections from an asyncio client in this process (it shares the machine's cores with the
 server) each POST one event per request to /api/v1/lineage and wait for its answer. The same
@@ -36,9 +37,9 @@ from lineage.store import AuditStore
 
 TARGET = 1_500
 CONNECTIONS = 64  # concurrent keep-alive connections, each one request at a time
-# Server processes: the benchmark machine's cores. MLAUDIT_BENCH_HTTP_WORKERS=1 measures the
-# single-process server for comparison (the figure's note says which ran).
-WORKERS = int(os.environ.get("MLAUDIT_BENCH_HTTP_WORKERS", "2"))
+# Server processes: the server's default, one. MLAUDIT_BENCH_HTTP_WORKERS=2 measures two worker
+# processes for comparison (the figure's note says which ran).
+WORKERS = int(os.environ.get("MLAUDIT_BENCH_HTTP_WORKERS", "1"))
 STARTUP_SECONDS = 60.0
 
 
