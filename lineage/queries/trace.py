@@ -68,8 +68,10 @@ def _assemble(
         (version_view(v, depths[v["id"]]) for v in versions),
         key=lambda d: (d["depth"], d["namespace"], d["name"]),
     )
-    edges = [{"from": node[version], "to": run} for run, version in reads if version in node]
-    edges += [{"from": p["run_id"], "to": node[p["version_id"]]} for p in producers]
+    pairs = [(node[version], run) for run, version in reads if version in node]
+    pairs += [(p["run_id"], node[p["version_id"]]) for p in producers]
+    # By content, not by row ids, which differ between stores holding the same history.
+    edges = [{"from": source, "to": target} for source, target in sorted(pairs)]
     run_views = [_run_view(r) for r in runs]
     return {
         "model": {
