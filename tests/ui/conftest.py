@@ -29,6 +29,11 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
     return shared_seed(tmp_path_factory.getbasetemp())
 
 
+@pytest.fixture(scope="session")
+def deployed_version(seeded: Seeded) -> str:
+    return seeded.deployed_version
+
+
 @pytest.fixture(autouse=True)
 def keys_dir(seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Overrides the suite's per-test keys: the seeded store's pseudonyms need its own keys."""

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from test_ui_findings import REVIEWER, drafts
-from ui_seed import DEPLOYED_VERSION, PASSWORD, Seeded, copy_database
+from ui_seed import PASSWORD, Seeded, copy_database
 
 from lineage.findings import record_findings
 from lineage.keys import KeyStore
@@ -169,7 +169,11 @@ def browser():  # type: ignore[no-untyped-def]
         chromium.close()
 
 
-def test_an_auditor_traces_production_back_to_the_raw_file(server, browser) -> None:  # type: ignore[no-untyped-def]
+def test_an_auditor_traces_production_back_to_the_raw_file(  # type: ignore[no-untyped-def]
+    server,
+    browser,
+    deployed_version,
+) -> None:
     page = browser.new_page(viewport={"width": WIDTH, "height": 1000}, accept_downloads=True)
     page.set_default_timeout(30_000)
     page.goto(server)
@@ -186,7 +190,7 @@ def test_an_auditor_traces_production_back_to_the_raw_file(server, browser) -> N
     page.get_by_text("This version is live now in production").wait_for()
     choose(page, "Node", "breast_cancer.csv")
     page.get_by_text("file:///").first.wait_for()  # the raw file's details
-    assert DEPLOYED_VERSION in page.locator('[data-testid="stMain"]').inner_text()
+    assert deployed_version in page.locator('[data-testid="stMain"]').inner_text()
     shoot(page, "03-trace")
 
     open_page(page, "Impact")

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from ui_helpers import re_evaluation
-from ui_seed import DEPLOYED_VERSION
 
 from lineage.evidence import build_pack, check_pack, render_html
 from lineage.merkle.hashing import leaf_hash
@@ -51,8 +50,8 @@ def third_party_check(pack: dict[str, Any], pinned_key: str) -> None:
 
 
 @pytest.fixture
-def pack(ui_store) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    return build_pack(ui_store.engine, MODEL, version=DEPLOYED_VERSION)
+def pack(ui_store, deployed_version) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return build_pack(ui_store.engine, MODEL, version=deployed_version)
 
 
 @pytest.fixture
@@ -102,17 +101,22 @@ def test_a_tampered_pack_fails(pack, pinned, tamper: str) -> None:  # type: igno
         third_party_check(bad, pinned)
 
 
-def test_entries_newer_than_the_head_are_listed_not_hidden(ui_store) -> None:  # type: ignore[no-untyped-def]
+def test_entries_newer_than_the_head_are_listed_not_hidden(ui_store, deployed_version) -> None:  # type: ignore[no-untyped-def]
     # A re-evaluation after the last checkpoint: part of the trace, not yet provable.
-    ui_store.ingest([re_evaluation()])
-    pack = build_pack(ui_store.engine, MODEL, version=DEPLOYED_VERSION)
+    ui_store.ingest([re_evaluation(deployed_version)])
+    pack = build_pack(ui_store.engine, MODEL, version=deployed_version)
     assert [e["why"] for e in pack["uncovered"]] == ["evaluation of the traced version"]
     assert pack["uncovered"][0]["seq"] > pack["head"]["tree_size"]
     result = check_pack(pack)
     assert not result.ok and "newer than the head" in result.failures[0]
 
 
-def test_without_a_signed_head_nothing_is_claimed(tmp_path, seeded, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_signed_head_nothing_is_claimed(  # type: ignore[no-untyped-def]
+    tmp_path,
+    seeded,
+    monkeypatch,
+    deployed_version,
+) -> None:
     from sqlalchemy import create_engine, text
     from ui_seed import copy_database
 
@@ -121,7 +125,7 @@ def test_without_a_signed_head_nothing_is_claimed(tmp_path, seeded, monkeypatch)
     with engine.begin() as conn:  # a store as it was before its first checkpoint
         conn.execute(text("DROP TRIGGER IF EXISTS tree_heads_no_delete"))
         conn.execute(text("DELETE FROM tree_heads"))
-    pack = build_pack(engine, MODEL, version=DEPLOYED_VERSION)
+    pack = build_pack(engine, MODEL, version=deployed_version)
     assert pack["head"] is None and pack["entries"] == [] and pack["uncovered"]
     result = check_pack(pack)
     assert not result.ok

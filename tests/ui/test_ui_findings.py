@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from ui_helpers import MODEL, page_text, user_actions
-from ui_seed import DEPLOYED_VERSION
+from ui_helpers import MODEL, live_version, page_text, user_actions
 
 from lineage.accounts.service import set_roles
 from lineage.authz import Principal
@@ -25,15 +24,16 @@ REVIEWER = Principal(name="review-runner", roles=("auditor",), kind="service")
 
 def drafts(store: AuditStore) -> list[FindingDraft]:
     person = pseudonym_for("alice", store.keys.pseudonym_key())
+    deployed_version = live_version(store)
     return [
         FindingDraft(
             kind="policy",
             rule="policy.deployed_without_evaluation",
             severity="critical",
-            subject=f"model:dagster/{MODEL}@{DEPLOYED_VERSION}",
+            subject=f"model:dagster/{MODEL}@{deployed_version}",
             title="Production serves a version nobody evaluated",
             explanation="The deployment names a version that no evaluation run read.",
-            evidence={"environment": "production", "version": DEPLOYED_VERSION},
+            evidence={"environment": "production", "version": deployed_version},
         ),
         FindingDraft(
             kind="anomaly",
@@ -71,7 +71,11 @@ def click(at: AppTest, label: str) -> AppTest:
     return at
 
 
-def test_an_auditor_reads_and_triages_a_finding(app, ui_store: AuditStore) -> None:  # type: ignore[no-untyped-def]
+def test_an_auditor_reads_and_triages_a_finding(  # type: ignore[no-untyped-def]
+    app,
+    ui_store: AuditStore,
+    deployed_version: str,
+) -> None:
     ids = recorded(ui_store)
     at = open_findings(app("aud"))
     metrics = {m.label: m.value for m in at.metric}
@@ -84,7 +88,7 @@ def test_an_auditor_reads_and_triages_a_finding(app, ui_store: AuditStore) -> No
     critical = ids["policy.deployed_without_evaluation"]
     pick(at, critical)
     text = page_text(at)
-    assert "no evaluation run read" in text and DEPLOYED_VERSION in text
+    assert "no evaluation run read" in text and deployed_version in text
     assert "finding.opened" in at.dataframe[1].value["change"].tolist()
     click(at, "Resolve")  # without a note: refused, nothing changes
     assert any("needs a note" in e.value for e in at.error)

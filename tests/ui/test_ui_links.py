@@ -13,7 +13,6 @@ from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 from test_ui_findings import REVIEWER, open_findings, pick
 from ui_helpers import MODEL, dot_of, principal
-from ui_seed import DEPLOYED_VERSION
 
 from lineage.findings import FindingDraft, list_findings, record_findings
 from lineage.store import AuditStore
@@ -85,16 +84,20 @@ def scalar(store: AuditStore, query, **params: str) -> str:  # type: ignore[no-u
     return str(value)
 
 
-def test_a_model_finding_opens_its_trace_at_that_version(app, ui_store: AuditStore) -> None:  # type: ignore[no-untyped-def]
-    ids = record(ui_store, model=f"model:{MODEL_RESOURCE}@{DEPLOYED_VERSION}")
+def test_a_model_finding_opens_its_trace_at_that_version(  # type: ignore[no-untyped-def]
+    app,
+    ui_store: AuditStore,
+    deployed_version: str,
+) -> None:
+    ids = record(ui_store, model=f"model:{MODEL_RESOURCE}@{deployed_version}")
     at = pick(open_findings(app("aud")), ids["model"])
     ((page, label, params),) = links_of(at)
     assert page.endswith("trace") and MODEL_RESOURCE in label
-    assert params == {"model": MODEL_RESOURCE, "version": DEPLOYED_VERSION}
+    assert params == {"model": MODEL_RESOURCE, "version": deployed_version}
     follow(at, "trace", params)
     headline = [h.value for h in at.subheader]
-    assert headline[0].startswith(f"{MODEL_RESOURCE} @ {DEPLOYED_VERSION[:16]}")
-    assert DEPLOYED_VERSION in dot_of(at)
+    assert headline[0].startswith(f"{MODEL_RESOURCE} @ {deployed_version[:16]}")
+    assert deployed_version in dot_of(at)
     # The pickers remember the link's model like a typed search: away and back, it is still there.
     at.switch_page("app_pages/overview.py").run()
     at.switch_page("app_pages/trace.py").run()
@@ -102,8 +105,12 @@ def test_a_model_finding_opens_its_trace_at_that_version(app, ui_store: AuditSto
     assert at.subheader[0].value.startswith(MODEL_RESOURCE)
 
 
-def test_a_link_to_a_version_not_live_shows_that_version(app, ui_store: AuditStore) -> None:  # type: ignore[no-untyped-def]
-    older = scalar(ui_store, OTHER_VERSION, model=MODEL, version=DEPLOYED_VERSION)
+def test_a_link_to_a_version_not_live_shows_that_version(  # type: ignore[no-untyped-def]
+    app,
+    ui_store: AuditStore,
+    deployed_version: str,
+) -> None:
+    older = scalar(ui_store, OTHER_VERSION, model=MODEL, version=deployed_version)
     at = app("aud")
     follow(at, "trace", {"model": MODEL_RESOURCE, "version": older})
     assert at.subheader[0].value.startswith(f"{MODEL_RESOURCE} @ {older[:16]}")
@@ -112,16 +119,20 @@ def test_a_link_to_a_version_not_live_shows_that_version(app, ui_store: AuditSto
     prefix = at.text_input(key=f"trace_prefix_{MODEL_RESOURCE}")
     assert prefix.value == older
     prefix.input("").run()
-    assert at.subheader[0].value.startswith(f"{MODEL_RESOURCE} @ {DEPLOYED_VERSION[:16]}")
+    assert at.subheader[0].value.startswith(f"{MODEL_RESOURCE} @ {deployed_version[:16]}")
 
 
-def test_a_deployment_finding_links_to_the_model_it_deployed(app, ui_store: AuditStore) -> None:  # type: ignore[no-untyped-def]
-    run_id = scalar(ui_store, PRODUCTION_DEPLOYMENT, version=DEPLOYED_VERSION)
+def test_a_deployment_finding_links_to_the_model_it_deployed(  # type: ignore[no-untyped-def]
+    app,
+    ui_store: AuditStore,
+    deployed_version: str,
+) -> None:
+    run_id = scalar(ui_store, PRODUCTION_DEPLOYMENT, version=deployed_version)
     ids = record(ui_store, deployment=f"deployment:{run_id}")
     at = pick(open_findings(app("ada")), ids["deployment"])
     ((page, _, params),) = links_of(at)
     assert page.endswith("trace")
-    assert params == {"model": MODEL_RESOURCE, "version": DEPLOYED_VERSION}
+    assert params == {"model": MODEL_RESOURCE, "version": deployed_version}
 
 
 def test_a_dataset_finding_opens_its_history_and_the_search_still_works(app, ui_store) -> None:  # type: ignore[no-untyped-def]

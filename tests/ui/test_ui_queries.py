@@ -10,7 +10,6 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
-from ui_seed import DEPLOYED_VERSION
 
 from lineage.errors import NotFoundError
 from lineage.privacy import pseudonym_for
@@ -66,11 +65,11 @@ def test_search_is_bounded_scoped_and_literal(engine) -> None:  # type: ignore[n
     assert glob_to_like("a_b*") == "a\\_b%"
 
 
-def test_model_versions_profiles_and_differences(engine) -> None:  # type: ignore[no-untyped-def]
+def test_model_versions_profiles_and_differences(engine, deployed_version) -> None:  # type: ignore[no-untyped-def]
     versions = model_versions(engine, MODEL)["versions"]
     assert [v["algorithm"] for v in versions] == ["random_forest", "logistic_regression"]
     assert [v["live_in"] for v in versions] == [[], ["production"]]
-    assert versions[1]["version"] == DEPLOYED_VERSION
+    assert versions[1]["version"] == deployed_version
     assert versions[0]["hyperparameters"] == {
         "max_depth": 6,
         "n_estimators": 200,
@@ -80,10 +79,10 @@ def test_model_versions_profiles_and_differences(engine) -> None:  # type: ignor
         v["training_data"][0].startswith("dagster/breast_cancer_features@") for v in versions
     )
     then = model_versions(engine, MODEL, as_of=versions[1]["created_at"])["versions"]
-    assert [(v["version"], v["live_in"]) for v in then] == [(DEPLOYED_VERSION, [])], (
+    assert [(v["version"], v["live_in"]) for v in then] == [(deployed_version, [])], (
         "as of its creation: the first version only, not deployed yet"
     )
-    assert len(model_versions(engine, MODEL, prefix=DEPLOYED_VERSION[:4])["versions"]) == 1
+    assert len(model_versions(engine, MODEL, prefix=deployed_version[:4])["versions"]) == 1
     old, new = (version_profile(engine, MODEL, v["version"]) for v in reversed(versions))
     rows = {r["aspect"]: r for r in compare_versions(old, new)}
     assert rows["algorithm"]["changed"] and rows["hyperparameter n_estimators"]["a"] == "-"
@@ -145,7 +144,7 @@ def test_one_actor_in_a_window(engine, ui_store) -> None:  # type: ignore[no-unt
     assert dave in {a["name"] for a in known_actors(engine, "psn:")}
 
 
-def test_history_pages_and_node_details(engine) -> None:  # type: ignore[no-untyped-def]
+def test_history_pages_and_node_details(engine, deployed_version) -> None:  # type: ignore[no-untyped-def]
     first = access_page(engine, "raw_breast_cancer", limit=3)
     second = access_page(engine, "raw_breast_cancer", limit=3, before=first["next"])
     actions = [a["action"] for a in first["access"] + second["access"]]
@@ -153,7 +152,7 @@ def test_history_pages_and_node_details(engine) -> None:  # type: ignore[no-unty
     assert second["next"] is None
     deletes = access_page(engine, "raw_breast_cancer", action="delete")["access"]
     assert [a["action"] for a in deletes] == ["delete"]
-    model = version_details(engine, "dagster", MODEL, DEPLOYED_VERSION)
+    model = version_details(engine, "dagster", MODEL, deployed_version)
     run = run_details(engine, model["produced_by"])
     assert run["training"]["algorithm"] == "logistic_regression"
     assert [o["name"] for o in run["outputs"]] == [MODEL]

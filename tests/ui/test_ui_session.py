@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 from ui_helpers import dot_of, re_evaluation, user_actions
-from ui_seed import DEPLOYED_VERSION, PASSWORD
+from ui_seed import PASSWORD
 
 from lineage.accounts.service import add_user, remove_user
 from lineage.cli.session import LOCAL_OPERATOR
@@ -81,14 +81,18 @@ def test_an_idle_session_signs_itself_out(app) -> None:  # type: ignore[no-untyp
     assert any("without activity" in i.value for i in at.info)
 
 
-def test_views_are_recorded_once_per_visit_and_per_parameter_change(app, ui_store) -> None:  # type: ignore[no-untyped-def]
+def test_views_are_recorded_once_per_visit_and_per_parameter_change(  # type: ignore[no-untyped-def]
+    app,
+    ui_store,
+    deployed_version,
+) -> None:
     at = app("aud")
     at.switch_page("app_pages/trace.py").run()
     at.run()
     at.run()  # reruns of the same view record nothing more
     views = user_actions(ui_store, "ui.view.trace")
     assert len(views) == 1
-    assert views[0]["details"] == {"version": DEPLOYED_VERSION}
+    assert views[0]["details"] == {"version": deployed_version}
     asof = next(s for s in at.selectbox if s.label == "As of (UTC)")
     asof.select_index(2).run()  # the moment the update to the second version went live
     assert len(user_actions(ui_store, "ui.view.trace")) == 2
@@ -97,7 +101,7 @@ def test_views_are_recorded_once_per_visit_and_per_parameter_change(app, ui_stor
     assert len(user_actions(ui_store, "ui.view.trace")) == 3
 
 
-def test_as_of_shows_the_lineage_and_deployment_of_that_moment(app) -> None:  # type: ignore[no-untyped-def]
+def test_as_of_shows_the_lineage_and_deployment_of_that_moment(app, deployed_version) -> None:  # type: ignore[no-untyped-def]
     at = app("aud")
     at.switch_page("app_pages/trace.py").run()
     asof = next(s for s in at.selectbox if s.label == "As of (UTC)")
@@ -105,7 +109,7 @@ def test_as_of_shows_the_lineage_and_deployment_of_that_moment(app) -> None:  # 
     asof.select_index(update).run()
     assert not at.exception, at.exception
     dot = dot_of(at)
-    assert DEPLOYED_VERSION not in dot, "right after the update, the second version was live"
+    assert deployed_version not in dot, "right after the update, the second version was live"
     assert "production · update" in dot and "rollback" not in dot
     assert any("live as of" in s.value for s in at.success)
 
@@ -126,13 +130,13 @@ def test_a_reveal_is_an_explicit_recorded_act(app, ui_store) -> None:  # type: i
     assert views[-1]["target"]["name"] == alice, "a typed name is recorded as its pseudonym only"
 
 
-def test_an_export_is_recorded(app, ui_store) -> None:  # type: ignore[no-untyped-def]
+def test_an_export_is_recorded(app, ui_store, deployed_version) -> None:  # type: ignore[no-untyped-def]
     at = app("aud")
     at.switch_page("app_pages/evidence.py").run()
     at.download_button[0].click().run()
     exports = user_actions(ui_store, "ui.export.evidence")
     assert [(e["details"]["format"], e["details"]["version"]) for e in exports] == [
-        ("html", DEPLOYED_VERSION)
+        ("html", deployed_version)
     ]
 
 
@@ -183,8 +187,12 @@ def test_a_tampered_log_shows_as_failed_on_the_overview(app, ui_store) -> None: 
     assert not at.success
 
 
-def test_an_admin_can_sign_a_head_when_the_pack_is_not_yet_covered(app, ui_store) -> None:  # type: ignore[no-untyped-def]
-    ui_store.ingest([re_evaluation()])
+def test_an_admin_can_sign_a_head_when_the_pack_is_not_yet_covered(  # type: ignore[no-untyped-def]
+    app,
+    ui_store,
+    deployed_version,
+) -> None:
+    ui_store.ingest([re_evaluation(deployed_version)])
     at = app("ada")
     at.switch_page("app_pages/evidence.py").run()
     assert any("not fully verifiable" in w.value for w in at.warning)
@@ -194,8 +202,8 @@ def test_an_admin_can_sign_a_head_when_the_pack_is_not_yet_covered(app, ui_store
     assert [a["action"] for a in user_actions(ui_store, "log.checkpoint")] == ["log.checkpoint"]
 
 
-def test_an_auditor_cannot_sign_heads(app, ui_store) -> None:  # type: ignore[no-untyped-def]
-    ui_store.ingest([re_evaluation()])
+def test_an_auditor_cannot_sign_heads(app, ui_store, deployed_version) -> None:  # type: ignore[no-untyped-def]
+    ui_store.ingest([re_evaluation(deployed_version)])
     at = app("aud")
     at.switch_page("app_pages/evidence.py").run()
     assert not [b for b in at.button if b.label == "Sign a tree head now"]

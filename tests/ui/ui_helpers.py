@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from streamlit.testing.v1 import AppTest
-from ui_seed import ACCOUNTS, DEPLOYED_VERSION
+from ui_seed import ACCOUNTS
 
 from lineage.authz import Principal
 from lineage.facets import PRODUCER, schema_url
@@ -64,12 +64,19 @@ def dot_of(at: AppTest) -> str:
     return charts[0].proto.spec
 
 
-def re_evaluation() -> dict[str, Any]:
+def live_version(store: AuditStore) -> str:
+    """The model version production serves in this copy of the seeded store."""
+    from audit_pipelines.demo import trace_deployed
+
+    return str(trace_deployed(store)["model"]["version"])
+
+
+def re_evaluation(model_version: str) -> dict[str, Any]:
     """A new evaluation of the deployed version: an entry of its trace, after the last head."""
     facet = {
         "_producer": PRODUCER,
         "_schemaURL": schema_url("EvaluationRunFacet"),
-        "model": {"namespace": "dagster", "name": MODEL, "version": DEPLOYED_VERSION},
+        "model": {"namespace": "dagster", "name": MODEL, "version": model_version},
         "metrics": {"accuracy": 0.95},
         "checks": [],
     }

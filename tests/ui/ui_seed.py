@@ -14,7 +14,9 @@ ACCOUNTS = {
     "eng": ("ml_engineer", ("dagster/*",)),
     "vic": ("viewer", ()),
 }
-DEPLOYED_VERSION = "7b200fec30bcabf0"  # the version production serves after the rollback
+# Model versions hash the trained artifact, whose float bits differ between CPUs (BLAS kernels):
+# tests read the version production serves from the seeded store, never a constant.
+VERSION_FILE = "deployed_version"
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,11 @@ class Seeded:
     home: Path
     keys: Path
     database: Path
+
+    @property
+    def deployed_version(self) -> str:
+        """The model version production serves after the demo's rollback."""
+        return (self.home / VERSION_FILE).read_text()
 
 
 def seed(home: Path) -> Seeded:
@@ -47,7 +54,8 @@ def seed(home: Path) -> Seeded:
     try:
         settings = Settings.from_env()
         with contextlib.redirect_stdout(io.StringIO()):  # the demo prints its trace
-            run_demo(settings, as_json=True)
+            result = run_demo(settings, as_json=True)
+        (home / VERSION_FILE).write_text(result["model"]["version"])
         store = AuditStore.open(settings.database_url, settings=settings)
         for name, (role, projects) in ACCOUNTS.items():
             add_user(store, LOCAL_OPERATOR, name, [role], password=PASSWORD, projects=projects)
