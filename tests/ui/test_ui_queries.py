@@ -24,7 +24,7 @@ from lineage.queries.models import (
     model_versions,
     version_profile,
 )
-from lineage.queries.overview import bucket_for, category_counts, totals
+from lineage.queries.overview import bucket_for, category_counts, time_range, totals
 from lineage.queries.search import glob_to_like, search_datasets
 from lineage.store import AuditStore
 
@@ -109,7 +109,9 @@ def test_metrics_and_deployments_over_time(engine) -> None:  # type: ignore[no-u
 
 def test_category_counts_cover_every_entry(engine) -> None:  # type: ignore[no-untyped-def]
     counts = category_counts(engine)
-    assert counts["bucket"] == "second", "the demo lasts seconds"
+    # The demo lasts seconds on an idle machine, minutes on a loaded CI worker.
+    first, last = time_range(engine) or ("", "")
+    assert counts["bucket"] == bucket_for(first, last)[1] in ("second", "minute")
     size = totals(engine)
     total = sum(r["entries"] for r in counts["rows"])
     assert total >= size["entries"], "every entry has at least one category"
