@@ -37,6 +37,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 USER, PASSWORD = "bench-auditor", "bench-auditor-password"
 TARGET_S = 2.0
 BATCH = 1000
+# The page's graph (the sidebar holds a hidden one that loads the renderer: ui/components/renderer)
+GRAPH = '[data-testid="stMain"] [data-testid="stGraphVizChart"] svg'
 
 
 def load(url: str, size: str) -> list[ModelVersion]:
@@ -99,7 +101,7 @@ def _trace_once(page: Any, model: ModelVersion) -> float:
     try:
         heading = page.get_by_role("heading", name=f"{model.namespace}/{model.name} @")
         heading.wait_for(state="visible")
-        page.locator('[data-testid="stGraphVizChart"] svg').wait_for(state="visible")
+        page.locator(GRAPH).wait_for(state="visible")
     except Exception:
         page.screenshot(path="/tmp/app_trace_failure.png", full_page=True)
         raise

@@ -184,7 +184,7 @@ def test_an_auditor_traces_production_back_to_the_raw_file(  # type: ignore[no-u
     shoot(page, "02-overview")
 
     open_page(page, "Trace")
-    graph = page.locator('[data-testid="stGraphVizChart"] svg')
+    graph = page.locator('[data-testid="stMain"] [data-testid="stGraphVizChart"] svg')
     graph.wait_for()
     assert "breast_cancer.csv" in graph.text_content()
     page.get_by_text("This version is live now in production").wait_for()
@@ -240,7 +240,7 @@ def test_a_viewer_sees_the_trace_without_personal_data(server, browser) -> None:
     page.set_default_timeout(30_000)
     sign_in(page, server, "vic")
     open_page(page, "Trace")
-    page.locator('[data-testid="stGraphVizChart"] svg').wait_for()
+    page.locator('[data-testid="stMain"] [data-testid="stGraphVizChart"] svg').wait_for()
     assert "psn:" not in page.locator('[data-testid="stMain"]').inner_text()
     assert page.get_by_role("link", name="Audit log").count() == 0
     shoot(page, "10-viewer-trace")

@@ -150,7 +150,7 @@ def test_an_engineer_reads_only_its_projects(app, ui_store) -> None:  # type: ig
     at.run()
     at.switch_page("app_pages/trace.py").run()
     assert any("No models yet within your projects" in i.value for i in at.info)
-    assert not at.get("graphviz_chart")
+    assert not at.main.get("graphviz_chart")
 
 
 def test_an_unknown_model_reads_as_a_message(app) -> None:  # type: ignore[no-untyped-def]
@@ -232,3 +232,12 @@ def test_names_typed_into_filters_reach_the_log_only_as_pseudonyms(app, ui_store
     assert user_actions(ui_store, "ui.view.events")[-1]["details"]["actor"] == alice
     assert user_actions(ui_store, "ui.view.activity")[-1]["target"]["name"] == alice
     assert not any('"alice"' in e["payload"] for e in ui_store.entries())
+
+
+def test_signed_in_pages_load_the_graph_renderer_out_of_sight(app) -> None:  # type: ignore[no-untyped-def]
+    from ui.components.renderer import EMPTY_GRAPH
+
+    assert not app().sidebar.get("graphviz_chart"), "the sign-in page draws nothing"
+    at = app("vic")
+    assert [c.proto.spec for c in at.sidebar.get("graphviz_chart")] == [EMPTY_GRAPH]
+    assert not at.main.get("graphviz_chart"), "the overview itself draws no graph"

@@ -54,12 +54,12 @@ def page_text(at: AppTest) -> str:
     parts += [frame.value.to_csv() for frame in at.dataframe]
     for box in at.selectbox:
         parts += [str(o) for o in box.options]
-    parts += [el.proto.spec for el in at.get("graphviz_chart")]
+    parts += [el.proto.spec for el in at.main.get("graphviz_chart")]
     return "\n".join(parts)
 
 
 def dot_of(at: AppTest) -> str:
-    charts = at.get("graphviz_chart")
+    charts = at.main.get("graphviz_chart")
     assert charts, "no graph on the page"
     return charts[0].proto.spec
 

@@ -7,6 +7,7 @@ import streamlit as st
 from lineage.authz import READ_PERSONAL, REVEAL, Principal, is_allowed
 from ui import data, session
 from ui.components.feedback import database_label, guard
+from ui.components.renderer import preload_graph_renderer
 
 
 def sidebar(principal: Principal | None) -> None:
@@ -28,3 +29,4 @@ def sidebar(principal: Principal | None) -> None:
             with guard("sign-out"):
                 session.sign_out()
             st.rerun()
+        preload_graph_renderer()
