@@ -9,6 +9,10 @@ medium 5,000, full 10,000 materializations). Lag of one materialization = the st
 `received_at` of its audit event minus Dagster's timestamp of the event (one clock); the event
 is queryable once that transaction commits, milliseconds later. Completeness = burst
 materializations with an audit event, and with the source named among the event's inputs.
+
+The burst starts once the capture is live: a first materialization of the source, made before
+it, has reached the store. Until then the daemon is still starting (loading the code location,
+first sensor tick), which is not the lag of a running capture; the note gives that time.
 """
 
 from __future__ import annotations
@@ -27,11 +31,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dagster import DagsterEventType, DagsterInstance, EventRecordsFilter
+from dagster import DagsterEventType, DagsterInstance, EventRecordsFilter, materialize
 from sqlalchemy import text
 
 from audit_pipelines.instance import instance_yaml
-from bench.burst_assets import SOURCE, burst_definitions
+from bench.burst_assets import SOURCE, burst_definitions, burst_source
 from bench.common import ROOT, Result, figure, fresh_database, percentile
 from lineage.store import AuditStore
 
@@ -89,6 +93,18 @@ def wait_for(store: AuditStore, wanted: set[int], seconds: float) -> None:
         time.sleep(2)
 
 
+def warm_up(instance: DagsterInstance, store: AuditStore) -> float:
+    """Materialize the source and wait until its audit event is stored; the seconds it took."""
+    started = time.monotonic()
+    materialize([burst_source], instance=instance, run_config=QUIET)
+    deadline = started + WAIT_S
+    while not captured(store):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"nothing was captured within {WAIT_S} s of the daemon starting")
+        time.sleep(0.5)
+    return time.monotonic() - started
+
+
 def measure(database: str, size: str) -> Result:
     result = Result("capture", size, database)
     count = SIZES[size]
@@ -99,6 +115,7 @@ def measure(database: str, size: str) -> Result:
         os.environ.update(env)
         store = AuditStore.open(url)
         with daemon(env, Path(home) / "daemon.log"), DagsterInstance.get() as instance:
+            live = warm_up(instance, store)
             started = time.monotonic()
             for _ in range(-(-count // WIDTH)):
                 job.execute_in_process(instance=instance, run_config=QUIET)
@@ -109,7 +126,10 @@ def measure(database: str, size: str) -> Result:
         store.close()
     lags = [_lag(seen[sid][0], ts) for sid, ts in dagster.items() if sid in seen]
     with_input = sum(1 for sid in dagster if sid in seen and SOURCE in seen[sid][1])
-    note = f"{len(dagster)} materializations in {produced:.0f} s of Dagster runs of {WIDTH}"
+    note = (
+        f"{len(dagster)} materializations in {produced:.0f} s of Dagster runs of {WIDTH}, "
+        f"started once the capture was live ({live:.0f} s after the daemon)"
+    )
     result.add(
         figure("capture lag, median", [percentile(lags, 0.5)], "s", ("<=", TARGET_MEDIAN_S), note),
         figure("capture lag, max", [max(lags)], "s", note=note),
