@@ -15,6 +15,16 @@ from lineage.store import AuditStore
 PG_ADMIN_URL = os.environ.get(
     "MLAUDIT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+# What the shell says about a real store never reaches a test: the Makefile exports the demo's
+# homes (MLAUDIT_HOME, DAGSTER_HOME) to every target, and a developer may have signed in
+# (MLAUDIT_USER, MLAUDIT_TOKEN) or pointed MLAUDIT_DATABASE_URL at a real database; a test that
+# fell back on them wrote into the checkout's .mlaudit. Tests set what they need themselves.
+# Kept: how to reach the test PostgreSQL and the opt-in benchmarks.
+KEPT_FROM_SHELL = ("MLAUDIT_TEST_PG", "MLAUDIT_BENCH")
+for _name in [n for n in os.environ if n.startswith(("MLAUDIT_", "OPENLINEAGE_"))]:
+    if not _name.startswith(KEPT_FROM_SHELL):
+        del os.environ[_name]
+os.environ.pop("DAGSTER_HOME", None)
 
 
 def _pg_available() -> str | None:
