@@ -29,6 +29,7 @@ from uvicorn.supervisors import Multiprocess
 from lineage.accounts.service import has_accounts
 from lineage.api.app import create_app
 from lineage.api.limits import BodyLimits
+from lineage.api.orphans import stop_with_parent
 from lineage.api.settings import (
     DEFAULT_HOST,
     DEFAULT_MAX_BODY,
@@ -37,6 +38,7 @@ from lineage.api.settings import (
     MAX_CONNECTIONS,
     WORKER_DB_ENV,
     WORKER_MAX_BODY_ENV,
+    WORKER_PARENT_ENV,
     workers_problem,
 )
 from lineage.settings import Settings
@@ -122,6 +124,7 @@ def _serve_workers(config: uvicorn.Config, url: str, max_body: int) -> None:
     # uvicorn builds each worker's app by calling an import string without arguments.
     os.environ[WORKER_DB_ENV] = url
     os.environ[WORKER_MAX_BODY_ENV] = str(max_body)
+    os.environ[WORKER_PARENT_ENV] = str(os.getpid())
     sock = config.bind_socket()
     supervisor = Multiprocess(config, sockets=[sock])
     try:
@@ -141,6 +144,9 @@ def worker_app() -> FastAPI:
     cannot exits with uvicorn's startup-failure code, which stops the supervisor instead of
     respawning it forever.
     """
+    supervisor = os.environ.get(WORKER_PARENT_ENV)
+    if supervisor:
+        stop_with_parent(int(supervisor))
     try:
         store = AuditStore.open(os.environ[WORKER_DB_ENV], run_migrations=False)
         limits = BodyLimits(max_body=int(os.environ[WORKER_MAX_BODY_ENV]))

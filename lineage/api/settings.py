@@ -23,9 +23,10 @@ DEFAULT_WORKERS = 1
 MAX_WORKERS = 64
 # What `mlaudit serve --workers N` hands its worker processes (each builds its own app from
 # these in `lineage.api.server.worker_app`): the database URL the parent opened and migrated,
-# and the body limit.
+# the body limit, and the parent's pid (a worker stops when it dies: lineage.api.orphans).
 WORKER_DB_ENV = "MLAUDIT_SERVE_DATABASE_URL"
 WORKER_MAX_BODY_ENV = "MLAUDIT_SERVE_MAX_BODY"
+WORKER_PARENT_ENV = "MLAUDIT_SERVE_SUPERVISOR_PID"
 
 
 def workers_problem(url: str, workers: int) -> str | None:

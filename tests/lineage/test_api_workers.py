@@ -218,6 +218,29 @@ def _established(port: int) -> set[str]:
     return inodes
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_workers_stop_when_their_supervisor_is_killed(sqlite_url: str) -> None:
+    store = AuditStore.open(sqlite_url)
+    token = make_tokens(store)["producer"]
+    with serving(sqlite_url) as (base, server):
+        workers = _children(server.pid)
+        assert len(workers) == WORKERS
+        event = run_event("before-the-kill", job="job", output="d")
+        answer = httpx.post(f"{base}/api/v1/lineage", json=event, headers=bearer(token))
+        assert answer.status_code == 200
+        server.kill()  # SIGKILL: the supervisor forwards nothing
+        server.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while any(Path(f"/proc/{pid}").exists() for pid in workers):
+            assert time.monotonic() < deadline, "workers outlived their supervisor"
+            time.sleep(0.1)
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"{base}/api/v1/health", timeout=2)
+    report = verify_log(store.engine, keys=store.keys)
+    assert report.ok and store.count_entries() >= 1
+    store.close()
+
+
 def test_keys_and_rules_are_read_once_before_the_workers_start(
     sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
