@@ -35,6 +35,10 @@ PING_AFTER_IDLE_S = 1.0
 # SQLite's default page cache is 2 MiB: the log's key index takes random keys (SHA-256), so past a
 # few hundred thousand entries nearly every insert missed the cache.
 SQLITE_CACHE_KIB = 65_536
+# Writers checkpoint the WAL in their COMMIT past this many pages (SQLite's default is 1,000).
+# The store's ingest checkpoints in a thread beside it (lineage.checkpointer); this is the
+# backstop for processes without one, or when that thread falls behind (32 MiB of pages).
+SQLITE_WAL_BACKSTOP_PAGES = 8192
 SQLITE_BUSY_TIMEOUT_S = 30  # a writer waits this long for another's transaction, then fails
 # Writers of a SQLite file also hold an flock on this file beside it, for the whole transaction
 # (writer_transaction). SQLite lets the next writer in as soon as COMMIT drops its lock, before
@@ -108,6 +112,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    cur.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_BACKSTOP_PAGES}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
 
@@ -133,18 +138,25 @@ def writer_transaction(engine: Engine, *, lock: bool = True) -> Iterator[Connect
             yield conn
 
 
-def _flock_path(engine: Engine) -> str | None:
+def sqlite_file(engine: Engine) -> str | None:
+    """The absolute path of a SQLite store's file; None for in-memory databases, URI names and
+    PostgreSQL."""
     if engine.dialect.name != "sqlite" or engine.url.query.get("mode") == "memory":
         return None
-    return _flock_path_of(engine.url.database)
+    return _sqlite_file_of(engine.url.database)
 
 
 @lru_cache(maxsize=64)
-def _flock_path_of(database: str | None) -> str | None:
-    """The lock file of a SQLite database file; None for in-memory databases and URI names."""
-    if fcntl is None or not database or database == ":memory:" or database.startswith("file:"):
+def _sqlite_file_of(database: str | None) -> str | None:
+    if not database or database == ":memory:" or database.startswith("file:"):
         return None
-    return os.path.abspath(database) + WRITER_FLOCK_SUFFIX
+    return os.path.abspath(database)
+
+
+def _flock_path(engine: Engine) -> str | None:
+    """The writers' lock file beside a SQLite database file."""
+    path = sqlite_file(engine)
+    return path + WRITER_FLOCK_SUFFIX if path and fcntl is not None else None
 
 
 @contextmanager

@@ -17,12 +17,15 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError
 
 from lineage.append import NewEntry, append_batch, read_state
+from lineage.checkpointer import WalCheckpointer
 from lineage.collector import collector_paused
 from lineage.db import (
+    SQLITE_BUSY_TIMEOUT_S,
     create_store_engine,
     migrate,
     pipelined_commit,
     refresh_statistics,
+    sqlite_file,
     statistics_due,
     writer_transaction,
 )
@@ -78,6 +81,8 @@ class AuditStore:
         # changes once stored, so one check per process is enough (it cost a query per ingest).
         self._keys_checked: set[str] = set()
         self._sealed = SealedPseudonyms()
+        path = sqlite_file(engine)
+        self._checkpointer = WalCheckpointer(path, SQLITE_BUSY_TIMEOUT_S) if path else None
 
     @classmethod
     def open(
@@ -102,6 +107,8 @@ class AuditStore:
         return Pseudonymizer(self.keys.pseudonym_key(), self._rules or load_rules())
 
     def close(self) -> None:
+        if self._checkpointer:
+            self._checkpointer.close()
         self.engine.dispose()
 
     @property
@@ -178,6 +185,8 @@ class AuditStore:
             ) from exc
         self._keys_checked.update(checked)  # committed: the fingerprints are stored
         self._sealed.add(identities)
+        if new and self._checkpointer:
+            self._checkpointer.appended(len(new))
         if new and statistics_due(new[0].seq - 1, new[-1].seq):
             refresh_statistics(self.engine)
         return sorted(accepted, key=lambda a: a.index)
