@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from lineage.projection.load import load_state, lookups, state_from
 from lineage.projection.plan import EventPlan, plan_event
 from lineage.projection.projector import apply_event
-from lineage.projection.sql import Row, Sql
+from lineage.projection.sql import Query, Row, Sql
 from lineage.projection.state import BatchState
 from lineage.projection.write import write_state
 
@@ -42,16 +42,28 @@ def _apply(sql: Sql, plans: list[EventPlan], state: BatchState) -> None:
     write_state(sql, state)
 
 
+# Where the dataset versions' id sequence stands (NULL before its first id). Read under the
+# writer lock, which every writer of the projections holds, so the next ids are known.
+VERSION_SEQUENCE_SQL = (
+    "SELECT pg_sequence_last_value(CAST(pg_get_serial_sequence('dataset_versions', 'id') "
+    "AS regclass))"
+)
+
+
 class Preload:
     """The projection's lookups for a batch, planned before the append numbers its events, so
     they can travel with the append's reads (one round trip on PostgreSQL). Valid when every
-    event of the batch turns out new, which is the common case; otherwise they are read again."""
+    event of the batch turns out new, which is the common case; otherwise they are read again.
+
+    The version sequence's position travels along too: the new versions' ids are then known
+    without a RETURNING, which in a pipeline is a round trip of its own before the writes."""
 
     def __init__(self, conn: Connection, events: Sequence[PreparedEvent]) -> None:
         self.keys = [e.key for e in events]
         # Planned with seq 0: lookups do not depend on it, and the seq is set before applying.
         self.plans = [plan_event(0, e.event, e.event_time) for e in events]
-        self.needs, self.queries = lookups(Sql(conn), self.plans)
+        self.needs, lookup_queries = lookups(Sql(conn), self.plans)
+        self.queries = [*lookup_queries, Query([(VERSION_SEQUENCE_SQL, [])])]
         self.found: list[list[Row]] | None = None
 
     def rows(self, entries: list[NewEntry]) -> list[list[Row]] | None:
@@ -70,7 +82,10 @@ def project_entries(
     for plan, entry in zip(preload.plans, entries, strict=True):
         plan.seq = entry.seq
     sql = Sql(conn)
-    _apply(sql, preload.plans, state_from(sql, preload.needs, found))
+    *lookup_rows, ((last_version_id,),) = found
+    state = state_from(sql, preload.needs, lookup_rows)
+    state.next_version_id = (last_version_id or 0) + 1
+    _apply(sql, preload.plans, state)
 
 
 class Projector:

@@ -129,6 +129,9 @@ class BatchState:
     evaluations: list[tuple[Any, ...]] = field(default_factory=list)
     deployments: list[dict[str, Any]] = field(default_factory=list)
     stored_deployments: list[dict[str, Any]] = field(default_factory=list)
+    # The id the next dataset version will get, when read with the lookups (PostgreSQL, a
+    # few events): new versions are then numbered here instead of waiting for RETURNING.
+    next_version_id: int | None = None
 
     def set_dataset(self, dataset_id: int, **values: Any) -> None:
         row = self.dataset_rows[dataset_id]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from contextlib import nullcontext
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Table
@@ -21,10 +22,11 @@ from lineage.models import (
 )
 from lineage.projection.load import RUN_COLUMNS
 from lineage.projection.ml import recompute_intervals
-from lineage.projection.sql import COPY_ROWS, Row, Sql, update_sql
+from lineage.projection.sql import COPY_ROWS, Row, Sql, marks, update_sql
 from lineage.projection.state import BatchState
 
 VERSION_INSERT = ("dataset_id", "version", "created_at", "run_id", "seq", "facets")
+VERSION_KEY = ("dataset_id", "version")
 EDGE_INSERT = ("run_id", "version_id", "event_time", "seq")
 ACCESS_INSERT = ("seq", "dataset_id", "version_id", "run_id", "actor_id", "action", "event_time")
 EVALUATION_INSERT = (
@@ -71,7 +73,7 @@ def _write_versions(sql: Sql, state: BatchState) -> dict[int, int]:
         for v in created
     ]
     table = DatasetVersion.__table__
-    stored = sql.insert_keyed(table, VERSION_INSERT, rows, ("dataset_id", "version"))
+    stored = _insert_versions(sql, state, rows)
     changed = [
         (v.run_id, v.created_at, v.seq, _json(v.facets or {}), v.id)
         for v in state.versions.by_key.values()
@@ -79,6 +81,30 @@ def _write_versions(sql: Sql, state: BatchState) -> dict[int, int]:
     ]
     sql.many(update_sql(table, ("run_id", "created_at", "seq", "facets")), changed)
     return {v.id: stored[(v.dataset_id, v.version)] for v in created}
+
+
+def _insert_versions(sql: Sql, state: BatchState, rows: list[Row]) -> dict[Row, int]:
+    """The new versions' stored ids by (dataset id, version), in creation order."""
+    first = state.next_version_id
+    if first is None or not rows:
+        return sql.insert_keyed(DatasetVersion.__table__, VERSION_INSERT, rows, VERSION_KEY)
+    ids = range(first, first + len(rows))
+    numbered = [value for id_, row in zip(ids, rows, strict=True) for value in (id_, *row)]
+    sql.many(_numbered_versions_sql(len(rows)), [numbered])
+    return {row[:2]: id_ for id_, row in zip(ids, rows, strict=True)}
+
+
+@lru_cache(maxsize=64)
+def _numbered_versions_sql(count: int) -> str:
+    """Insert `count` versions with their ids, and leave the sequence where nextval would have:
+    one statement, which a pipeline sends without waiting."""
+    columns = ("id", *VERSION_INSERT)
+    values = ", ".join(["(" + marks(len(columns)) + ")"] * count)
+    return (
+        f"WITH new AS (INSERT INTO dataset_versions ({', '.join(columns)}) VALUES {values} "
+        "RETURNING id) SELECT setval(pg_get_serial_sequence('dataset_versions', 'id'), "
+        "(SELECT max(id) FROM new))"
+    )
 
 
 def _datasets(state: BatchState) -> list[Statement]:
