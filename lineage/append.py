@@ -42,12 +42,27 @@ KEYS_SQL = "SELECT key, seq FROM audit_log WHERE key {in}"
 # The frontier of a tree as large as the log (the append checks that it is): the node of each
 # set bit l of the head's seq n has index 2 * (n >> (l + 1)) at level l; its position is
 # layout.position's formula, with popcount spelled portably (bit_count needs PostgreSQL 14).
-FRONTIER_SQL = (
+FRONTIER_BITS = (
     "WITH h AS (SELECT CAST(coalesce(max(seq), 0) AS BIGINT) AS n FROM audit_log), "
     "b AS (SELECT n >> (l + 1) AS hi, l FROM h, generate_series(0, 62) AS l "
     "WHERE (n >> l) & 1 = 1) "
-    "SELECT pos, hash FROM merkle_nodes WHERE pos IN (SELECT ((2 * hi + 1) << (l + 1)) - 2 "
-    "- length(replace(CAST(CAST(hi AS BIT(64)) AS TEXT), '0', '')) FROM b)"
+)
+FRONTIER_POSITIONS = (
+    "SELECT ((2 * hi + 1) << (l + 1)) - 2 "
+    "- length(replace(CAST(CAST(hi AS BIT(64)) AS TEXT), '0', '')) FROM b"
+)
+# PostgreSQL: the stored keys, the head, the tree's top and its frontier in one statement, each
+# row tagged with what it answers: every statement in a pipeline costs the driver a step.
+KNOWN, HEAD, TOP, FRONTIER = range(4)
+STATE_SQL = (
+    f"{FRONTIER_BITS}"
+    f"SELECT {KNOWN}, CAST(seq AS BIGINT), key, CAST(NULL AS BYTEA) FROM audit_log "
+    "WHERE key = ANY(?) "
+    f"UNION ALL (SELECT {HEAD}, CAST(seq AS BIGINT), entry_hash, NULL FROM audit_log "
+    "ORDER BY seq DESC LIMIT 1) "
+    f"UNION ALL SELECT {TOP}, CAST(max(pos) AS BIGINT), NULL, NULL FROM merkle_nodes "
+    f"UNION ALL SELECT {FRONTIER}, pos, NULL, hash FROM merkle_nodes "
+    f"WHERE pos IN ({FRONTIER_POSITIONS})"
 )
 
 
@@ -72,27 +87,42 @@ def read_state(conn: Connection, keys: Iterable[str], extra: Sequence[Query] = (
 
     On PostgreSQL the first statement takes the writer lock (again, if the caller's transaction
     holds it already: advisory locks nest), so a caller may open its transaction without it
-    (`writer_transaction(lock=False)`) and save that round trip; the reads run after it.
+    (`writer_transaction(lock=False)`) and save that round trip; the reads run after it, in a
+    statement of their own (one taking the lock would read a snapshot older than the lock).
     """
     sql = Sql(conn)
-    queries = [
-        sql.where_in(KEYS_SQL, list(dict.fromkeys(keys))),
-        Query([(HEAD_SQL, [])]),
-        Query([(TOP_SQL, [])]),
-    ]
+    unique = list(dict.fromkeys(keys))
     if sql.postgres:
-        queries = [Query([(WRITER_LOCK_SQL, [])]), *queries, Query([(FRONTIER_SQL, [])])]
-    found = sql.fetch(*queries, *extra)
-    if sql.postgres:
-        found = found[1:]
-    known, head, top = found[:3]
-    frontier = {pos: digest for pos, digest in found[3]} if sql.postgres else {}
+        _lock, state, *rest = sql.fetch(
+            Query([(WRITER_LOCK_SQL, [])]), Query([(STATE_SQL, [unique])]), *extra
+        )
+        return _tagged_reads(state, rest)
+    known, head, top, *rest = sql.fetch(
+        sql.where_in(KEYS_SQL, unique), Query([(HEAD_SQL, [])]), Query([(TOP_SQL, [])]), *extra
+    )
     return AppendReads(
         dict(known),
         (head[0][0], head[0][1]) if head else (0, GENESIS_HASH),
-        (top[0][0], frontier),
-        found[len(found) - len(extra) :],
+        (top[0][0], {}),
+        rest,
     )
+
+
+def _tagged_reads(rows: list[Row], rest: list[list[Row]]) -> AppendReads:
+    known: dict[str, int] = {}
+    head: tuple[int, str] = (0, GENESIS_HASH)
+    top: int | None = None
+    frontier: dict[int, bytes] = {}
+    for tag, number, text, digest in rows:
+        if tag == KNOWN:
+            known[text] = number
+        elif tag == HEAD:
+            head = (number, text)
+        elif tag == TOP:
+            top = number
+        else:
+            frontier[number] = digest
+    return AppendReads(known, head, (top, frontier), rest)
 
 
 def append_batch(

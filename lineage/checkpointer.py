@@ -43,6 +43,11 @@ class WalCheckpointer:
         self._pid = 0
         self.runs = 0  # checkpoints run, for tests and benchmarks
 
+    @property
+    def running(self) -> bool:
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
     def appended(self, entries: int) -> None:
         """Called after a COMMIT that appended `entries`: checkpoint once enough piled up."""
         self._pending += entries

@@ -24,6 +24,7 @@ RUN_COLUMNS = (
 )  # fmt: skip
 DEPLOYMENT_COLUMNS = ("id", "model_dataset_id", "environment", "valid_from", "valid_to", "action")
 TEXT = "VARCHAR"
+EDGE_TABLES = ("run_inputs", "run_outputs")  # by the tag of the edges query's rows
 # `q` holds (namespace, name, extra...); `d` is the stored dataset of each.
 DATASET_OF = (
     "WITH q({columns}) AS ({{values}}) SELECT {selected} FROM q JOIN datasets d "
@@ -51,8 +52,9 @@ QUERIES = {
     "datasets": _of_datasets("namespace, name", "d.id, d.namespace, d.name, d.kind, d.deleted_at"),
     "actors": "SELECT id, name FROM actors WHERE name {in}",
     "runs": f"SELECT {', '.join(RUN_COLUMNS)} FROM runs WHERE run_id {{in}}",
-    "run_inputs": "SELECT run_id, version_id FROM run_inputs WHERE run_id {in}",
-    "run_outputs": "SELECT run_id, version_id FROM run_outputs WHERE run_id {in}",
+    # Tagged with their table (0 inputs, 1 outputs): on PostgreSQL one statement for both.
+    "run_inputs": "SELECT 0, run_id, version_id FROM run_inputs WHERE run_id {in}",
+    "run_outputs": "SELECT 1, run_id, version_id FROM run_outputs WHERE run_id {in}",
     "versions": _of_datasets(
         "namespace, name, version",
         "t.id, t.dataset_id, t.version, t.created_at, t.run_id, t.seq",
@@ -118,13 +120,22 @@ class Needs:
             values("datasets", self.datasets, 2),
             sql.where_in(QUERIES["actors"], list(self.actors)),
             sql.where_in(QUERIES["runs"], run_ids),
-            sql.where_in(QUERIES["run_inputs"], run_ids),
-            sql.where_in(QUERIES["run_outputs"], run_ids),
+            _edges(sql, run_ids),
             values("versions", self.versions, 3),
             values("latest", self.latest, 3),
             values("creates", self.written, 2),
             values("deployments", self.deployed, 2),
         ]
+
+
+def _edges(sql: Sql, run_ids: list[str]) -> Query:
+    """The stored inputs and outputs of `run_ids`, rows tagged by table."""
+    inputs = sql.where_in(QUERIES["run_inputs"], run_ids)
+    outputs = sql.where_in(QUERIES["run_outputs"], run_ids)
+    if not sql.postgres or not run_ids:
+        return Query([*inputs.statements, *outputs.statements])
+    (input_sql, params), (output_sql, more) = inputs.statements + outputs.statements
+    return Query([(f"{input_sql} UNION ALL {output_sql}", [*params, *more])])
 
 
 def lookups(sql: Sql, plans: list[EventPlan]) -> tuple[Needs, list[Query]]:
@@ -142,7 +153,7 @@ def load_state(sql: Sql, plans: list[EventPlan]) -> BatchState:
 
 def state_from(sql: Sql, needs: Needs, found: list[list[Row]]) -> BatchState:
     """The batch's state from the lookups' rows; creates the jobs, datasets, actors not stored."""
-    jobs, datasets, actors, runs, inputs, outputs, versions, latest, creates, deployed = found
+    jobs, datasets, actors, runs, edges, versions, latest, creates, deployed = found
     state = BatchState()
     state.jobs = {(namespace, name): id_ for id_, namespace, name in jobs}
     for id_, namespace, name, kind, deleted_at in datasets:
@@ -150,8 +161,8 @@ def state_from(sql: Sql, needs: Needs, found: list[list[Row]]) -> BatchState:
         state.dataset_rows[id_] = DatasetRow(kind, deleted_at, (kind, deleted_at))
     state.actors = {name: id_ for id_, name in actors}
     _runs(state, runs)
-    state.edges["run_inputs"].update(inputs)
-    state.edges["run_outputs"].update(outputs)
+    for table, run_id, version_id in edges:
+        state.edges[EDGE_TABLES[table]].add((run_id, version_id))
     for row in versions:
         state.versions.add(Version(*row))
     for dataset_id, at, created_at, id_ in latest:

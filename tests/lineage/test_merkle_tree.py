@@ -100,8 +100,10 @@ def test_append_reads_the_tree_a_constant_number_of_times_per_batch(store, kit) 
         store.ingest(events(kit, 3, "small"))
     with tree_statements(store.engine) as large:
         store.ingest(events(kit, 300, "large"))
-    # size, frontier, one executemany of the new nodes: whatever the batch size
-    assert len(small) == len(large) == 3
+    # Whatever the batch size: on SQLite the size, the frontier and one executemany of the new
+    # nodes; on PostgreSQL size and frontier come in the append's one read, then the insert.
+    expected = 2 if store.dialect == "postgresql" else 3
+    assert len(small) == len(large) == expected
     assert verify_log(store.engine).ok
 
 
