@@ -71,8 +71,7 @@ class WalCheckpointer:
     def _ensure_running(self) -> None:
         with self._lock:
             # After a fork the child has the object but not the thread.
-            alive = self._thread is not None and self._thread.is_alive()
-            if alive and self._pid == os.getpid():
+            if self.running and self._pid == os.getpid():
                 return
             self._pid = os.getpid()
             self._thread = threading.Thread(

@@ -148,7 +148,7 @@ class Sql:
             # executemany sends a statement per row (each a pipeline step: ~40 us of psycopg);
             # one VALUES list is one statement.
             for chunk in self._chunks(list(rows), len(columns)):
-                text = _format_style(_rows_insert_text(table, tuple(columns), len(chunk)))
+                text = _format_style(rows_insert_sql(table, tuple(columns), len(chunk)))
                 self.cursor.execute(text, [value for row in chunk for value in row])
         else:
             self.many(insert_sql(table, tuple(columns)), rows)
@@ -221,15 +221,12 @@ def _values_text(sql: str, casts: tuple[str, ...], count: int) -> str:
 def _returning_text(
     table: Table, columns: tuple[str, ...], key: tuple[str, ...], count: int
 ) -> str:
-    rows = ", ".join(["(" + marks(len(columns)) + ")"] * count)
-    return (
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES {rows} "
-        f"RETURNING id, {', '.join(key)}"
-    )
+    return f"{rows_insert_sql(table, columns, count)} RETURNING id, {', '.join(key)}"
 
 
 @lru_cache(maxsize=256)
-def _rows_insert_text(table: Table, columns: tuple[str, ...], count: int) -> str:
+def rows_insert_sql(table: Table, columns: tuple[str, ...], count: int) -> str:
+    """One INSERT of `count` rows (a VALUES list)."""
     rows = ", ".join(["(" + marks(len(columns)) + ")"] * count)
     return f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES {rows}"
 

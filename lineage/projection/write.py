@@ -22,7 +22,7 @@ from lineage.models import (
 )
 from lineage.projection.load import RUN_COLUMNS
 from lineage.projection.ml import recompute_intervals
-from lineage.projection.sql import COPY_ROWS, Row, Sql, marks, update_sql
+from lineage.projection.sql import COPY_ROWS, Row, Sql, rows_insert_sql, update_sql
 from lineage.projection.state import BatchState
 
 VERSION_INSERT = ("dataset_id", "version", "created_at", "run_id", "seq", "facets")
@@ -98,12 +98,10 @@ def _insert_versions(sql: Sql, state: BatchState, rows: list[Row]) -> dict[Row, 
 def _numbered_versions_sql(count: int) -> str:
     """Insert `count` versions with their ids, and leave the sequence where nextval would have:
     one statement, which a pipeline sends without waiting."""
-    columns = ("id", *VERSION_INSERT)
-    values = ", ".join(["(" + marks(len(columns)) + ")"] * count)
+    insert = rows_insert_sql(DatasetVersion.__table__, ("id", *VERSION_INSERT), count)
     return (
-        f"WITH new AS (INSERT INTO dataset_versions ({', '.join(columns)}) VALUES {values} "
-        "RETURNING id) SELECT setval(pg_get_serial_sequence('dataset_versions', 'id'), "
-        "(SELECT max(id) FROM new))"
+        f"WITH new AS ({insert} RETURNING id) SELECT setval("
+        "pg_get_serial_sequence('dataset_versions', 'id'), (SELECT max(id) FROM new))"
     )
 
 
