@@ -7,6 +7,7 @@ shared (a copy of the store must be read with the keys its pseudonyms were made 
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -41,6 +42,14 @@ def keys_dir(seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("MLAUDIT_PSEUDONYM_KEY", "MLAUDIT_VAULT_KEY", "MLAUDIT_PRIVACY_RULES"):
         monkeypatch.delenv(name, raising=False)
     return seeded.keys
+
+
+@pytest.fixture(autouse=True)
+def main_module_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A script run makes the page its `__main__` and leaves it there. A later test of this
+    worker that spawns a process would then run that page in the child (multiprocessing's spawn
+    re-runs `__main__` by path), where it fails for want of a signed-in session."""
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
 
 
 @pytest.fixture
