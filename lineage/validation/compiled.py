@@ -15,22 +15,15 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import FormatChecker
 from referencing import Registry
 
 from lineage.validation import predicates as p
+from lineage.validation.codegen import Generator
 from lineage.validation.documents import registry
 from lineage.validation.formats import CANONICAL_UUID, format_checker
 from lineage.validation.predicates import Check, UnsupportedSchema
 from lineage.validation.targets import core_refs, facet_maps, facet_refs, schema_of
-
-# What jsonschema has no validator for ($id, $defs, description, and typos such as upstream's
-# "documentation") it ignores, so the compiled checks do too; any keyword it does validate and
-# the compiler does not know makes the schema UnsupportedSchema.
-_ASSERTIONS = frozenset(Draft202012Validator.VALIDATORS)
-_OBJECT_KEYWORDS = frozenset(
-    {"properties", "required", "additionalProperties", "dependentRequired"}
-)
 
 
 def is_valid(event: Mapping[str, Any], version: str, kind: str) -> bool:
@@ -91,21 +84,21 @@ class _Compiler:
         base = urljoin(base, schema.get("$id", ""))
         done: set[str] = set()
         checks = []
-        if _OBJECT_KEYWORDS.intersection(schema):
+        if p.OBJECT_KEYWORDS.intersection(schema):
             # {"type": "object", "properties": ...} is the commonest node: one closure for both.
             only_objects = schema.get("type") == "object"
             checks.append(self._object(schema, base, only_objects))
-            done = _OBJECT_KEYWORDS | ({"type"} if only_objects else set())
+            done = p.OBJECT_KEYWORDS | ({"type"} if only_objects else set())
         for keyword, value in schema.items():
             if keyword == "allOf":
                 # Flattened into this node's own list: allOf chains are how facets extend bases.
                 for part in value:
                     checks += self._checks(part, base)
-            elif keyword in _ASSERTIONS and keyword not in done:
-                checks.append(self._keyword(keyword, value, schema, base))
+            elif keyword in p.ASSERTIONS and keyword not in done:
+                checks.append(self.keyword(keyword, value, schema, base))
         return checks
 
-    def _keyword(self, keyword: str, value: Any, schema: dict[str, Any], base: str) -> Check:
+    def keyword(self, keyword: str, value: Any, schema: dict[str, Any], base: str) -> Check:
         if keyword == "$ref":
             return self.ref(urljoin(base, value))
         if keyword == "type":
@@ -185,10 +178,15 @@ _COMPILING = threading.Lock()
 
 
 @functools.cache
+def generator() -> Generator:
+    return Generator(registry(), compiler().keyword)
+
+
+@functools.cache
 def fast_check(refs: tuple[str, ...]) -> Check:
     """The compiled predicate for `refs`; one that always says no if the schema cannot compile."""
     with _COMPILING:
         try:
-            return compiler().schema(schema_of(refs), "")
+            return generator().check(schema_of(refs))
         except UnsupportedSchema:
             return p.never

@@ -9,7 +9,17 @@ import numbers
 from collections.abc import Callable
 from typing import Any
 
+from jsonschema import Draft202012Validator
+
 Check = Callable[[Any], bool]
+
+
+# What jsonschema has no validator for ($id, $defs, description, and typos such as upstream's
+# "documentation") it ignores, so the compiled checks do too; any keyword it does validate and
+# the compiler does not know makes the schema UnsupportedSchema.
+ASSERTIONS = frozenset(Draft202012Validator.VALIDATORS)
+# Compiled together: {"type": "object", "properties": ...} is the commonest node.
+OBJECT_KEYWORDS = frozenset({"properties", "required", "additionalProperties", "dependentRequired"})
 
 
 class UnsupportedSchema(Exception):
