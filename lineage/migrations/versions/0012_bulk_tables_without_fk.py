@@ -5,10 +5,11 @@ Revises: 0011
 
 PostgreSQL checks a foreign key with a trigger that runs a query for every inserted row and key.
 For the tables that take several rows per event (data access, run inputs and outputs, runs, the
-log's categories) that was a fifth of batch ingest: statement times of 10 batches of 1,000
-generator events (seed 7, after 10,000 loaded) with the checks and with the tables' triggers
-disabled: COPY data_access 54.4 -> 13.6 ms a batch, entry_categories 23.6 -> 9.8, run_inputs
-20.4 -> 10.0, runs 18.7 -> 8.2; the append of a batch 388 -> 306 ms.
+log's categories) that was a fifth of batch ingest. Statement times of 10 batches of 1,000
+generator events (seed 7, after 10,000 loaded), before and after this revision: COPY data_access
+54.4 -> 12.7 ms a batch, entry_categories 23.6 -> 9.8, run_inputs 20.4 -> 11.6 (its
+version_edges trigger stays), runs 18.7 -> 8.1, run_outputs 9.1 -> 8.4; the append of a batch
+388 -> 315 ms.
 
 What the checks guarded is held elsewhere: these rows are written only by the projector, under
 the writer lock, in the transaction that appends the entries they describe, with ids it has
@@ -16,8 +17,8 @@ just read or drawn; `mlaudit rebuild` derives them all again from the log. A fai
 have refused the audit event itself, which for an audit log is the worse outcome.
 
 SQLite keeps its foreign keys (it checks them inside the insert, at no cost measured, see
-docs/PERFORMANCE.md), and the models still declare them: the ORM and `rebuild` read the graph's
-shape from there. Downgrading adds the constraints again under PostgreSQL's default names,
+docs/PERFORMANCE.md), and the models still declare them, as the description of how the tables
+relate. Downgrading adds the constraints again under PostgreSQL's default names,
 checking every stored row.
 """
 
