@@ -61,8 +61,16 @@ class Generator:
         }
 
     def check(self, schema: Any) -> Check:
-        """The compiled function for `schema` (and any new functions it calls)."""
-        name = self._function(schema, "")
+        """The compiled function for `schema` (and any new functions it calls).
+
+        UnsupportedSchema leaves nothing behind: a `$ref` named while generating would otherwise
+        stay known under a function that was never written."""
+        names, pending, functions = dict(self._names), list(self._pending), self._functions
+        try:
+            name = self._function(schema, "")
+        except UnsupportedSchema:
+            self._names, self._pending, self._functions = names, pending, functions
+            raise
         source = "\n\n".join(self._pending)
         self._pending = []
         exec(compile(source, "<mlaudit schema checks>", "exec"), self.namespace)
