@@ -8,9 +8,9 @@ The public API is `Violation` and `validate_event`; the modules of this package 
 * `documents`: the vendored schema files and the one `referencing.Registry` every `$ref` resolves
   through; nothing is ever fetched;
 * `formats`: the formats that are asserted (`uuid`, `date-time`);
-* `compiled` (built from `predicates`): the fast path, a compiled predicate per schema that
-  answers the common "valid" case; `validators`: jsonschema, the authority whenever the fast path
-  says no, and `messages`, what its errors say.
+* `compiled` (built from `predicates`, written out as Python by `codegen`): the fast path, a
+  compiled predicate per schema that answers the common "valid" case; `validators`:
+  jsonschema, the authority whenever the fast path says no, and `messages`, what its errors say.
 
 What counts as invalid is what the schemas say, with one deliberate reading: `format` asserts only
 `uuid` (run identity) and `date-time` (ordering and as-of queries). The schemas declare JSON

@@ -5,6 +5,9 @@ a facet-rich event. Most events are valid, so each schema is also compiled once 
 predicates that only answer "valid?". A yes is final; a no (or a schema using a keyword the
 compiler does not know) hands the event to jsonschema, which alone decides and explains. So a
 predicate may be stricter than jsonschema, never looser (tests compare them on mutated events).
+
+The predicates run are generated Python (`codegen`); the closures built here are what that code
+calls for the keywords it does not write out (`format`, bounds).
 """
 
 from __future__ import annotations
