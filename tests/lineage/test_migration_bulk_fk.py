@@ -3,25 +3,16 @@ SQLite keep theirs); downgrading restores them over the rows stored meanwhile.""
 
 from __future__ import annotations
 
-from alembic import command
-from alembic.config import Config
+from migration_support import alembic
 from sqlalchemy import Engine, text
 
-from lineage.db import MIGRATIONS, create_store_engine, migrate
+from lineage.db import create_store_engine, migrate
 from lineage.store import AuditStore
 
 BULK = {"data_access", "run_inputs", "run_outputs", "runs", "entry_categories"}
 FOREIGN_KEYS = text(
     "SELECT conrelid::regclass::text, conname FROM pg_constraint WHERE contype = 'f'"
 )
-
-
-def alembic(engine: Engine, action: str, revision: str) -> None:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        getattr(command, action)(cfg, revision)
 
 
 def constrained_tables(engine: Engine) -> dict[str, set[str]]:

@@ -7,11 +7,10 @@ import importlib.util
 from types import ModuleType
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, text
+from migration_support import alembic
+from sqlalchemy import text
 
 from lineage.db import MIGRATIONS, create_store_engine, migrate
 from lineage.merkle.check import snapshot
@@ -35,14 +34,6 @@ def migration() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def alembic(engine: Engine, action: str, revision: str) -> None:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        getattr(command, action)(cfg, revision)
 
 
 def big_event(kit, name: str) -> dict:  # type: ignore[no-untyped-def]
