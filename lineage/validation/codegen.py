@@ -89,14 +89,22 @@ class Generator:
         return self._names[uri]
 
     def _function(self, schema: Any, base: str) -> str:
-        self._functions += 1
-        name = f"_f{self._functions}"
-        self._define(name, schema, base)
-        return name
+        return self._new_function("v", self._emit(schema, base, "v", 1, 0))
 
     def _define(self, name: str, schema: Any, base: str) -> None:
-        body = self._emit(schema, base, "v", 1, 0)
-        self._pending.append("\n".join([f"def {name}(v):", *body, "    return True"]))
+        self._write(name, "v", self._emit(schema, base, "v", 1, 0))
+
+    def _new_function(self, param: str, body: Lines, indent: int = 1) -> str:
+        self._functions += 1
+        name = f"_f{self._functions}"
+        self._write(name, param, body, indent)
+        return name
+
+    def _write(self, name: str, param: str, body: Lines, indent: int = 1) -> None:
+        """`body`, lines that `return False` written at `indent`, as function `name`."""
+        cut = 4 * (indent - 1)
+        lines = [f"def {name}({param}):", *[line[cut:] for line in body], "    return True"]
+        self._pending.append("\n".join(lines))
 
     def _emit(self, schema: Any, base: str, var: str, indent: int, depth: int) -> Lines:
         """Lines that `return False` when `var` does not match `schema`."""
@@ -161,13 +169,7 @@ class Generator:
         if len(body) <= INLINE_LINES:
             return body
         # The lines made already become the function's body (its parameter keeps their name).
-        self._functions += 1
-        name = f"_f{self._functions}"
-        cut = 4 * (indent - 1)
-        self._pending.append(
-            "\n".join([f"def {name}({var}):", *[line[cut:] for line in body], "    return True"])
-        )
-        return [f"{pad}if not {name}({var}): return False"]
+        return [f"{pad}if not {self._new_function(var, body, indent)}({var}): return False"]
 
     def _object(
         self, schema: dict, base: str, var: str, indent: int, depth: int, only_objects: bool
