@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from lineage.queries.impact import _page, _summaries
+from lineage.queries.impact import _page, _per_dataset, _summaries
 
 
 def _world(seed: int) -> tuple[dict[int, tuple[int, int]], dict[int, dict]]:
@@ -40,14 +40,16 @@ def test_every_page_is_the_plain_sort_s_slice(seed: int, kind: str | None) -> No
     reached, datasets = _world(seed)
     for offset in (0, 1, 7, 50, 119, 130):
         for limit in (1, 3, 50, 200):
-            got = _page(reached, datasets, kind, offset, limit)
+            got = _page(reached, _per_dataset(reached), datasets, kind, offset, limit)
             assert got == _expected(reached, datasets, kind, offset, limit)
 
 
 @pytest.mark.parametrize("seed", range(5))
 def test_summaries_count_nearest_and_latest(seed: int) -> None:
     reached, datasets = _world(seed)
-    summaries = {(s["namespace"], s["name"]): s for s in _summaries(reached, datasets)}
+    summaries = {
+        (s["namespace"], s["name"]): s for s in _summaries(reached, _per_dataset(reached), datasets)
+    }
     for dataset_id, row in datasets.items():
         mine = {vid: depth for vid, (depth, d) in reached.items() if d == dataset_id}
         if not mine:
