@@ -9,6 +9,7 @@ as the append.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError
 
+from lineage.analyzer import StatisticsRefresher
 from lineage.append import NewEntry, append_batch, read_state
 from lineage.checkpointer import WalCheckpointer
 from lineage.collector import collector_paused
@@ -24,7 +26,6 @@ from lineage.db import (
     create_store_engine,
     migrate,
     pipelined_commit,
-    refresh_statistics,
     sqlite_file,
     statistics_due,
     writer_transaction,
@@ -42,6 +43,8 @@ from lineage.projection import Preload, project_entries
 from lineage.projection.sql import COPY_ROWS
 from lineage.settings import Settings
 from lineage.timeutil import now_store_time
+
+log = logging.getLogger(__name__)
 
 
 class SealedPseudonyms:
@@ -83,6 +86,8 @@ class AuditStore:
         self._sealed = SealedPseudonyms()
         path = sqlite_file(engine)
         self._checkpointer = WalCheckpointer(path, SQLITE_BUSY_TIMEOUT_S) if path else None
+        postgres = engine.dialect.name == "postgresql"  # SQLite plans these queries well without
+        self.statistics = StatisticsRefresher(engine) if postgres else None
 
     @classmethod
     def open(
@@ -109,6 +114,8 @@ class AuditStore:
     def close(self) -> None:
         if self._checkpointer:
             self._checkpointer.close()
+        if self.statistics and not self.statistics.wait():
+            log.warning("closing the store while planner statistics are still being refreshed")
         self.engine.dispose()
 
     @property
@@ -187,8 +194,8 @@ class AuditStore:
         self._sealed.add(identities)
         if new and self._checkpointer:
             self._checkpointer.appended(len(new))
-        if new and statistics_due(new[0].seq - 1, new[-1].seq):
-            refresh_statistics(self.engine)
+        if new and self.statistics and statistics_due(new[0].seq - 1, new[-1].seq):
+            self.statistics.request()
         return sorted(accepted, key=lambda a: a.index)
 
     def _write(
