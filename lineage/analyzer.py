@@ -2,7 +2,7 @@
 
 The store refreshes statistics each time the log grows past a power of two
 (lineage.db.statistics_due). ANALYZE samples 30,000 rows of each query table at random, so on a
-large store it reads tens of thousands of pages: 2.1 s warm and 10 s cold for the thirteen
+large store it reads tens of thousands of pages: 2.6 s warm and 10 s cold for the thirteen
 tables at 1M events (docs/PERFORMANCE.md, seventh round). Run inside the append, that was a
 stall of the writer at every growth point; through the API, every request queued behind the
 group commit waited for it. Here a thread of the ingesting process runs it on its own pooled
