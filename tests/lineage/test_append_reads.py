@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from lineage.append import read_state
+from lineage.append import STATE_SQL, read_state
 from lineage.merkle.layout import position, subtrees
 from lineage.merkle.tree import read_nodes, stored_size
 from lineage.store import AuditStore
@@ -84,3 +84,17 @@ def _tables(store: AuditStore) -> dict[str, list[tuple]]:  # type: ignore[type-a
             name: sorted(tuple(row) for row in conn.execute(text(sql)))
             for name, sql in queries.items()
         }
+
+
+def test_the_head_read_never_sorts_the_log(pg_url: str, kit) -> None:  # type: ignore[no-untyped-def]
+    """The head comes from the end of the seq index, whatever the log's size: a sort means the
+    statement orders by something no index holds (it once sorted the whole log per append)."""
+    store = AuditStore.open(pg_url)
+    store.ingest(_events(kit, "h", 5))
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("SET LOCAL enable_sort = off")  # a sort it cannot avoid stays
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute("EXPLAIN " + STATE_SQL.replace("?", "%s"), [["no-such-key"]])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    store.close()
+    assert "Sort" not in plan, plan
