@@ -31,10 +31,11 @@ from bench.ingest import measured_load
 from bench.integrity import integrity_figures
 from bench.queries import query_figures
 from bench.report import update_readme
+from bench.single import single_figures
 from bench.storage import storage_figures
 
 HERE = Path(__file__).resolve().parent
-LOADED = ("ingest", "storage", "queries", "integrity")
+LOADED = ("ingest", "storage", "queries", "integrity", "single")  # single last: it adds events
 OWN = (*LOADED, "http")
 SCRIPTS = {"capture": "capture_burst.py", "app": "app_trace.py", "peer": "peer_mlflow.py"}
 
@@ -85,6 +86,7 @@ def _loaded_figures(database: str, size: str, plan: Plan, only: set[str]) -> Non
                 budget_s=plan.query_budget_s,
             ),
             "integrity": lambda: integrity_figures(engine, loaded.events, repeats=plan.repeats),
+            "single": lambda: single_figures(loaded.store, repeats=plan.repeats),
         }
         for name, step in steps.items():
             if name in only:

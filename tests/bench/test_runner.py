@@ -30,6 +30,7 @@ def test_every_benchmark_yields_figures(
     assert names["integrity"][0] == "verify whole log"
     assert names["integrity"][1:] == ["inclusion proof p95", "consistency proof p95"]
     assert names["http"] == ["ingest per HTTP request", "HTTP ingest / raw insert"]
+    assert [n.rsplit(", ", 1)[1] for n in names["single"]] == ["median", "p95"]
     assert all(f.value > 0 for figures in saved.values() for f in figures)
 
 
