@@ -6,7 +6,8 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, text
+from pg_statistics import analyzed_count
+from sqlalchemy import Engine
 
 from lineage import analyzer
 from lineage.analyzer import StatisticsRefresher
@@ -94,14 +95,7 @@ def test_the_real_refresh_analyzes_the_log(pg_url: str, kit) -> None:  # type: i
     store = AuditStore.open(pg_url)
     store.ingest(_events(kit, 1030))
     assert store.statistics is not None and store.statistics.wait(60)
-    with store.engine.connect() as conn:
-        analyzed = conn.execute(
-            text(
-                "SELECT count(*) FROM pg_stat_user_tables "
-                "WHERE relname IN ('audit_log', 'runs', 'version_edges') "
-                "AND last_analyze IS NOT NULL"
-            )
-        ).scalar()
+    analyzed = analyzed_count(store.engine, ["audit_log", "runs", "version_edges"])
     store.close()
     assert analyzed == 3
 

@@ -3,7 +3,7 @@ grows, and a SQLite page cache sized for the log's random-key index."""
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from pg_statistics import analyzed_count
 
 from lineage.db import SQLITE_CACHE_KIB, create_store_engine, refresh_statistics, statistics_due
 from lineage.store import AuditStore
@@ -21,14 +21,7 @@ def test_refresh_statistics_analyzes_the_query_tables(pg_url: str, kit) -> None:
     store = AuditStore.open(pg_url)
     store.ingest([kit.event("r", "j", time="2026-01-01T00:00:00Z")])
     refresh_statistics(store.engine)
-    with store.engine.connect() as conn:
-        analyzed = conn.execute(
-            text(
-                "SELECT count(*) FROM pg_stat_user_tables "
-                "WHERE relname IN ('run_inputs', 'run_outputs', 'data_access') "
-                "AND last_analyze IS NOT NULL"
-            )
-        ).scalar()
+    analyzed = analyzed_count(store.engine, ["run_inputs", "run_outputs", "data_access"])
     store.close()
     assert analyzed == 3
 

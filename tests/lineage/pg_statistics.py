@@ -1,0 +1,15 @@
+"""Which of the store's tables have planner statistics, for the tests of refreshing them."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, bindparam, text
+
+ANALYZED = text(
+    "SELECT count(*) FROM pg_stat_user_tables WHERE relname IN :tables AND last_analyze IS NOT NULL"
+).bindparams(bindparam("tables", expanding=True))
+
+
+def analyzed_count(engine: Engine, tables: list[str]) -> int:
+    """How many of `tables` have been ANALYZEd (by name, in the connected database)."""
+    with engine.connect() as conn:
+        return int(conn.execute(ANALYZED, {"tables": tables}).scalar_one())
