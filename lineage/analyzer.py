@@ -1,7 +1,7 @@
 """Refreshing PostgreSQL's planner statistics beside ingestion, not inside it.
 
 The store refreshes statistics each time the log grows past a power of two
-(lineage.db.statistics_due). ANALYZE samples 30,000 rows of each query table at random, so on a
+(`statistics_due`). ANALYZE samples 30,000 rows of each query table at random, so on a
 large store it reads tens of thousands of pages: 2.6 s warm and 10 s cold for the thirteen
 tables at 1M events (docs/PERFORMANCE.md, seventh round). Run inside the append, that was a
 stall of the writer at every growth point; through the API, every request queued behind the
@@ -21,11 +21,36 @@ import threading
 
 from sqlalchemy import Engine
 
-from lineage.db import refresh_statistics
-
 log = logging.getLogger(__name__)
 
 CLOSE_WAIT_S = 60.0  # a refresh of a large cold store takes seconds; closing waits this long
+
+# The tables the lineage queries join, and the tree that verify reads page by page: their
+# plans depend on row counts (without statistics verify's node check sorted each page again).
+STATISTICS_TABLES = (
+    "audit_log", "runs", "jobs", "datasets", "dataset_versions", "run_inputs", "run_outputs",
+    "data_access", "actors", "evaluations", "deployments", "version_edges", "merkle_nodes",
+)  # fmt: skip
+STATISTICS_FROM = 1024  # entries; below this every plan is fast
+
+
+def statistics_due(before: int, after: int) -> bool:
+    """Whether the log grew past a power of two (from STATISTICS_FROM) between two sizes."""
+    return after >= STATISTICS_FROM and before.bit_length() < after.bit_length()
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """ANALYZE the query tables on PostgreSQL (SQLite plans these queries well without).
+
+    Autovacuum does this where it runs, but it can be off (it is on the benchmark machine) or
+    behind a bulk load: without statistics PostgreSQL took tables of 100,000 edges for empty
+    and hash-joined them by sequential scan (300 ms a trace step instead of 0.1 ms).
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"ANALYZE {', '.join(STATISTICS_TABLES)}")
+        conn.commit()
 
 
 class StatisticsRefresher:
@@ -38,6 +63,11 @@ class StatisticsRefresher:
         self._again = False
         self._pid = 0
         self.runs = 0  # refreshes finished, for tests and benchmarks
+
+    def appended(self, before: int, after: int) -> None:
+        """Called after a COMMIT took the log from `before` to `after` entries."""
+        if statistics_due(before, after):
+            self.request()
 
     def request(self) -> None:
         """Refresh soon (after the one running, if any); never waits."""

@@ -219,31 +219,3 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
-
-
-# The tables the lineage queries join, and the tree that verify reads page by page: their
-# plans depend on row counts (without statistics verify's node check sorted each page again).
-STATISTICS_TABLES = (
-    "audit_log", "runs", "jobs", "datasets", "dataset_versions", "run_inputs", "run_outputs",
-    "data_access", "actors", "evaluations", "deployments", "version_edges", "merkle_nodes",
-)  # fmt: skip
-STATISTICS_FROM = 1024  # entries; below this every plan is fast
-
-
-def statistics_due(before: int, after: int) -> bool:
-    """Whether the log grew past a power of two (from STATISTICS_FROM) between two sizes."""
-    return after >= STATISTICS_FROM and before.bit_length() < after.bit_length()
-
-
-def refresh_statistics(engine: Engine) -> None:
-    """ANALYZE the query tables on PostgreSQL (SQLite plans these queries well without).
-
-    Autovacuum does this where it runs, but it can be off (it is on the benchmark machine) or
-    behind a bulk load: without statistics PostgreSQL took tables of 100,000 edges for empty
-    and hash-joined them by sequential scan (300 ms a trace step instead of 0.1 ms).
-    """
-    if engine.dialect.name != "postgresql":
-        return
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f"ANALYZE {', '.join(STATISTICS_TABLES)}")
-        conn.commit()

@@ -27,7 +27,6 @@ from lineage.db import (
     migrate,
     pipelined_commit,
     sqlite_file,
-    statistics_due,
     writer_transaction,
 )
 from lineage.errors import InvalidEventsError
@@ -194,8 +193,8 @@ class AuditStore:
         self._sealed.add(identities)
         if new and self._checkpointer:
             self._checkpointer.appended(len(new))
-        if new and self.statistics and statistics_due(new[0].seq - 1, new[-1].seq):
-            self.statistics.request()
+        if new and self.statistics:
+            self.statistics.appended(new[0].seq - 1, new[-1].seq)
         return sorted(accepted, key=lambda a: a.index)
 
     def _write(

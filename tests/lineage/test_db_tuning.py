@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pg_statistics import analyzed_count
 
-from lineage.db import SQLITE_CACHE_KIB, create_store_engine, refresh_statistics, statistics_due
+from lineage.analyzer import refresh_statistics, statistics_due
+from lineage.db import SQLITE_CACHE_KIB, create_store_engine
 from lineage.store import AuditStore
 
 
