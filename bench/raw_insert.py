@@ -62,7 +62,10 @@ def _rows(driver: Any, first: int, last: int) -> list[tuple]:  # type: ignore[ty
 
 
 def _executemany(driver: Any, rows: list[tuple]) -> None:  # type: ignore[type-arg]
+    # The store's connections run in autocommit (they issue their own BEGIN), where a bare
+    # executemany would commit every row: the page is one transaction, as the store's batch is.
     marks = ", ".join("?" for _ in LOG_COLUMNS)
+    driver.execute("BEGIN")
     driver.executemany(f"INSERT INTO {TABLE} ({COLUMNS}) VALUES ({marks})", rows)
     driver.commit()
 

@@ -6,12 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event as sqlalchemy_event
 
 from bench import report
 from bench.common import Result, figure, fresh_database, percentile
 from bench.ingest import measured_load
 from bench.raw_insert import raw_insert_seconds
 from bench.storage import bytes_on_disk
+from lineage.db import create_store_engine
 
 
 def test_figure_is_the_median_and_knows_if_it_met_its_target() -> None:
@@ -76,6 +78,23 @@ def test_load_keeps_the_last_store_and_measures_it(database: str, pg_reachable: 
         assert bytes_on_disk(loaded.store.engine) < stored * 1.05
         with pytest.raises(ValueError, match="empty range"):
             raw_insert_seconds(loaded.store.engine, 5, 4)
+
+
+def test_raw_insert_on_sqlite_commits_once_a_page() -> None:
+    """The floor is the bare insert in the store's own transactions, not a commit per row
+    (the store's SQLite connections run in autocommit and issue their own BEGIN)."""
+    with measured_load("sqlite", 1200, 1) as (_figures, loaded):
+        engine = create_store_engine(str(loaded.store.engine.url))
+        statements: list[str] = []
+        sqlalchemy_event.listen(
+            engine, "connect", lambda conn, _r: conn.set_trace_callback(statements.append)
+        )
+        assert raw_insert_seconds(engine, 1, 1200, page=500) > 0
+        engine.dispose()
+    commits = [s for s in statements if s.upper().startswith(("BEGIN", "COMMIT"))]
+    inserts = [s for s in statements if s.startswith("INSERT INTO bench_raw_log")]
+    assert len(inserts) == 1200
+    assert commits == ["BEGIN", "COMMIT"] * 3
 
 
 def test_unknown_database_is_named() -> None:
