@@ -65,7 +65,8 @@ def daemon(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
 
 def captured(store: AuditStore) -> dict[int, tuple[str, list[str]]]:
     """Dagster storage id -> (received_at, input dataset names) of captured materializations."""
-    rows = store.engine.connect().execute(text("SELECT received_at, payload FROM audit_log"))
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT received_at, payload FROM audit_log")).all()
     found: dict[int, tuple[str, list[str]]] = {}
     for received_at, payload in rows:
         event = json.loads(payload)

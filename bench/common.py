@@ -91,9 +91,17 @@ def machine() -> dict[str, Any]:
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
-        "postgresql": _postgres_version(),
+        **_postgres_described(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+def _postgres_described() -> dict[str, Any]:
+    found = _postgres()
+    version = found.pop("server_version")
+    return (
+        {"postgresql": version, "postgresql_settings": found} if found else {"postgresql": version}
+    )
 
 
 def _cpu_model() -> str:
@@ -110,15 +118,25 @@ def _ram_bytes() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
-def _postgres_version() -> str | None:
+# Server settings a PostgreSQL figure depends on, recorded beside the version.
+POSTGRES_SETTINGS = (
+    "shared_buffers", "autovacuum", "synchronous_commit", "max_wal_size",
+    "default_toast_compression", "jit",
+)  # fmt: skip
+
+
+def _postgres() -> dict[str, str]:
     try:
         engine = create_engine(PG_ADMIN)
         with engine.connect() as conn:
-            version = conn.execute(text("SHOW server_version")).scalar()
+            found = {
+                name: str(conn.execute(text(f"SHOW {name}")).scalar())
+                for name in ("server_version", *POSTGRES_SETTINGS)
+            }
         engine.dispose()
-        return str(version)
+        return found
     except Exception as exc:  # no server: the machine is still described
-        return f"unreachable ({type(exc).__name__})"
+        return {"server_version": f"unreachable ({type(exc).__name__})"}
 
 
 @contextmanager

@@ -5,8 +5,10 @@ The server runs as `mlaudit serve` with its default of one worker process
 part of a core, two workers were no faster) on a free port, over a fresh database,
 with a producer's API token made through lineage.accounts. Many concurrent keep-alive
 connections from an asyncio client in this process (it shares the machine's cores with the
-server) each POST one event per request to /api/v1/lineage and wait for its answer. The same
-rows are then inserted raw into the same database.
+server) each POST one event per request to /api/v1/lineage and wait for its answer; the
+connections are open before the clock starts, and a warm-up of other events has been through
+the server first (its first requests open pool connections and read keys). Each repeat must
+store exactly the events it posted. The same rows are then inserted raw into the same database.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ CONNECTIONS = 64  # concurrent keep-alive connections, each one request at a tim
 # processes for comparison (the figure's note says which ran).
 WORKERS = int(os.environ.get("MLAUDIT_BENCH_HTTP_WORKERS", "1"))
 STARTUP_SECONDS = 60.0
+WARMUP = 64  # untimed events of another seed first: one request on each connection
 
 
 def producer_token(store: AuditStore) -> str:
@@ -91,8 +94,8 @@ def _wait_until_up(server: subprocess.Popen[bytes], base: str) -> None:
 
 
 def _post_all(base: str, token: str, bodies: list[bytes], connections: int) -> float:
-    """Seconds for `connections` concurrent keep-alive connections to POST every body, one per
-    request, each answer checked for a 200."""
+    """Seconds for `connections` concurrent keep-alive connections, opened before the clock
+    starts, to POST every body, one per request, each answer checked for a 200."""
     return asyncio.run(_post_concurrently(base, token, bodies, connections))
 
 
@@ -106,21 +109,29 @@ async def _post_concurrently(base: str, token: str, bodies: list[bytes], connect
         f"POST /api/v1/lineage HTTP/1.1\r\nHost: {url.netloc}\r\n"
         f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
     ).encode()
+    opened = await asyncio.gather(
+        *(asyncio.open_connection(host, port) for _ in range(min(connections, len(bodies))))
+    )
     pending = iter(bodies)  # shared: a connection takes the next body when its answer is in
-    began = time.perf_counter()
-    await asyncio.gather(*(_connection(host, port, head, pending) for _ in range(connections)))
-    return time.perf_counter() - began
-
-
-async def _connection(host: str, port: int, head: bytes, pending: Iterator[bytes]) -> None:
-    reader, writer = await asyncio.open_connection(host, port)
     try:
-        for body in pending:
-            writer.write(b"%sContent-Length: %d\r\n\r\n%s" % (head, len(body), body))
-            await _expect_ok(reader)
+        began = time.perf_counter()
+        await asyncio.gather(*(_send(reader, writer, head, pending) for reader, writer in opened))
+        return time.perf_counter() - began
     finally:
-        writer.close()
-        await writer.wait_closed()
+        for _reader, writer in opened:
+            writer.close()
+        await asyncio.gather(*(writer.wait_closed() for _reader, writer in opened))
+
+
+async def _send(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    head: bytes,
+    pending: Iterator[bytes],
+) -> None:
+    for body in pending:
+        writer.write(b"%sContent-Length: %d\r\n\r\n%s" % (head, len(body), body))
+        await _expect_ok(reader)
 
 
 async def _expect_ok(reader: asyncio.StreamReader) -> None:
@@ -133,6 +144,14 @@ async def _expect_ok(reader: asyncio.StreamReader) -> None:
     answer = await reader.readexactly(length)
     if status != b"200":
         raise RuntimeError(f"POST answered {status.decode()}: {answer.decode(errors='replace')}")
+
+
+def _stored_through(store: AuditStore, first: int, posted: int) -> int:
+    """The last entry of a repeat, which must have stored each event it posted exactly once."""
+    last = _last_seq(store)
+    if last - first + 1 != posted:
+        raise RuntimeError(f"{posted} events posted, {last - first + 1} entries stored")
+    return last
 
 
 def _last_seq(store: AuditStore) -> int:
@@ -150,17 +169,19 @@ def http_figures(
     """`repeats` rounds of `events` events each against one server (later rounds add to the
     store the earlier ones filled)."""
     batches = LineageGenerator(events * repeats, seed=13).batches(events)
+    warmup = [json.dumps(e).encode() for e in next(LineageGenerator(WARMUP, seed=14).batches())]
     rates, ranges = [], []
     with fresh_database(database) as url, own_keys():
         store = AuditStore.open(url)
         token = producer_token(store)
         with serving(url, workers) as base:
+            _post_all(base, token, warmup, connections)  # the server's first-request costs
             for batch in batches:
                 bodies = [json.dumps(event).encode() for event in batch]
                 first = _last_seq(store) + 1
                 spent = _post_all(base, token, bodies, connections)
                 rates.append(len(bodies) / spent)
-                ranges.append((first, _last_seq(store), len(bodies)))
+                ranges.append((first, _stored_through(store, first, len(bodies)), len(bodies)))
         raw = [n / raw_insert_seconds(store.engine, a, b) for a, b, n in ranges]
         store.close()
     note = (

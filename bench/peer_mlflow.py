@@ -2,12 +2,19 @@
 
     .venv/bin/python bench/peer_mlflow.py [--db sqlite|postgres|all] [--runs 200] [--repeats 3]
 
-Both sides record the same facts about a training run (eight hyperparameters, five metrics, the
-input dataset) into a fresh database of the same kind, in the same invocation: MLflow through its
-fluent API in its own virtualenv (bench/peer/mlflow_side.py; `.venv-mlflow`, created on first use,
-because MLflow's pins differ from ours), the audit store through `AuditStore.ingest` of one
-OpenLineage event per run, unbatched: validation, pseudonymization, hash chain, Merkle leaf and
-projections included. The ratio is taken per repeat and the median reported.
+Both sides record the same facts about a training run (the algorithm, seven hyperparameters, five
+metrics, the input dataset) into a fresh database of the same kind, in the same invocation:
+MLflow through its fluent API in its own virtualenv (bench/peer/mlflow_side.py; `.venv-mlflow`,
+created on first use, because MLflow's pins differ from ours), the audit store through
+`AuditStore.ingest` of one OpenLineage event per run, unbatched: validation, pseudonymization,
+hash chain, Merkle leaf and projections included. The ratio is taken per repeat and the median
+reported.
+
+Each side runs the database as it ships. On SQLite that is not the same durability: MLflow sets
+no journal mode, so SQLite's rollback journal with synchronous=FULL syncs the disk at each of
+its commits; the store runs WAL with synchronous=NORMAL, which loses nothing acknowledged when
+the application crashes but can lose the last commits to a power cut. On PostgreSQL both sides
+commit synchronously.
 """
 
 from __future__ import annotations

@@ -103,6 +103,9 @@ def machines(documents: list[dict[str, Any]]) -> str:
             f"{m.get('cpu')}, {m.get('cores')} cores, {m.get('ram_gb')} GB RAM, {m.get('os')}, "
             f"Python {m.get('python')}, SQLite {m.get('sqlite')}, PostgreSQL {m.get('postgresql')}"
         )
+        settings = m.get("postgresql_settings")
+        if settings:
+            described += " (" + ", ".join(f"{k} {v}" for k, v in settings.items()) + ")"
         load = m.get("load_average")
         label = f"{document.get('size')} {document.get('benchmark')} {document.get('database')}"
         seen.setdefault(described, []).append(f"{label} (load {load})" if load else label)

@@ -85,7 +85,9 @@ def _loaded_figures(database: str, size: str, plan: Plan, only: set[str]) -> Non
                 repeats=plan.repeats,
                 budget_s=plan.query_budget_s,
             ),
-            "integrity": lambda: integrity_figures(engine, loaded.events, repeats=plan.repeats),
+            "integrity": lambda: integrity_figures(
+                loaded.store, loaded.events, repeats=plan.repeats
+            ),
             "single": lambda: single_figures(loaded.store, repeats=plan.repeats),
         }
         for name, step in steps.items():

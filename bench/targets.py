@@ -13,7 +13,7 @@ from datetime import datetime
 
 from bench.world import Domain, Node
 
-SAMPLE = 400
+SAMPLE = 1000  # the full run asks 3 x 200 (and a warm-up of 5) of each
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import event as sqlalchemy_event
 
-from bench import report
+from bench import raw_insert, report
 from bench.common import Result, figure, fresh_database, percentile
 from bench.ingest import measured_load
+from bench.queries import draw
 from bench.raw_insert import raw_insert_seconds
 from bench.storage import bytes_on_disk
+from lineage.append import LOG_COLUMNS
+from lineage.checkpointer import WalCheckpointer
 from lineage.db import create_store_engine
 
 
@@ -80,23 +85,71 @@ def test_load_keeps_the_last_store_and_measures_it(database: str, pg_reachable: 
             raw_insert_seconds(loaded.store.engine, 5, 4)
 
 
-def test_raw_insert_on_sqlite_commits_once_a_page() -> None:
+def test_raw_insert_on_sqlite_commits_once_a_page_and_checkpoints_aside(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The floor is the bare insert in the store's own transactions, not a commit per row
-    (the store's SQLite connections run in autocommit and issue their own BEGIN)."""
+    (the store's SQLite connections run in autocommit and issue their own BEGIN), with the
+    store's background checkpoints, not a timed COMMIT copying the log."""
+    checkpointers: list[WalCheckpointer] = []
+
+    class Seen(WalCheckpointer):
+        def __init__(self, *args: Any) -> None:
+            super().__init__(*args)
+            checkpointers.append(self)
+
+    monkeypatch.setattr(raw_insert, "WalCheckpointer", Seen)
     with measured_load("sqlite", 1200, 1) as (_figures, loaded):
         engine = create_store_engine(str(loaded.store.engine.url))
         statements: list[str] = []
         sqlalchemy_event.listen(
             engine, "connect", lambda conn, _r: conn.set_trace_callback(statements.append)
         )
+        checkpointers.clear()  # the load's own floor had one too
         assert raw_insert_seconds(engine, 1, 1200, page=500) > 0
         engine.dispose()
     commits = [s for s in statements if s.upper().startswith(("BEGIN", "COMMIT"))]
     inserts = [s for s in statements if s.startswith("INSERT INTO bench_raw_log")]
     assert len(inserts) == 1200
     assert commits == ["BEGIN", "COMMIT"] * 3
+    assert [c.runs > 0 and not c.running for c in checkpointers] == [True]
+
+
+def test_raw_table_on_postgres_has_the_log_columns_compression_and_no_index(
+    pg_reachable: None,
+) -> None:
+    with (
+        measured_load("postgres", 10, 1) as (_figures, loaded),
+        loaded.store.engine.begin() as conn,
+    ):
+        conn.exec_driver_sql(raw_insert.POSTGRES_TABLE)
+        compression = dict(
+            conn.exec_driver_sql(
+                "SELECT attname, attcompression FROM pg_attribute"
+                " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                (raw_insert.TABLE,),
+            ).all()
+        )
+        indexes = conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_index WHERE indrelid = %s::regclass", (raw_insert.TABLE,)
+        ).scalar_one()
+        conn.exec_driver_sql(f"DROP TABLE {raw_insert.TABLE}")
+    assert set(compression) == set(LOG_COLUMNS)
+    assert (compression["payload"], indexes) == ("l", 0)
 
 
 def test_unknown_database_is_named() -> None:
     with pytest.raises(ValueError, match="mysql"), fresh_database("mysql"):
         pass
+
+
+def test_query_samples_take_targets_never_asked_first() -> None:
+    rng = random.Random(3)
+    asked = {0, 1}
+    first = draw(rng, 10, asked, 5)
+    asked.update(first)
+    second = draw(rng, 10, asked, 5)
+    assert set(first) | set(second) | {0, 1} == set(range(10))
+    assert len(set(first)) == 5 and len(second) == 5
+    assert set(second[:3]) == set(range(10)) - asked  # the three left, then repeats
+    assert all(0 <= i < 10 for i in second)
