@@ -97,10 +97,18 @@ class VersionEdge(SQLModel, table=True):
     edge became true: the later of the read and the write."""
 
     __tablename__ = "version_edges"
-    # The primary key (parent first) serves the downstream walk; on SQLite the table is that
-    # key's b-tree (no rowid), so the walk reads `event_time` without a second lookup.
+    # The downstream walk reads a dataset's edges from the second index alone (migration 0013);
+    # the upstream walk follows the first.
     __table_args__ = (
         Index("ix_version_edges_up", "child_version_id", "event_time", "parent_version_id"),
+        Index(
+            "ix_version_edges_down",
+            "parent_dataset_id",
+            "event_time",
+            "parent_version_id",
+            "child_version_id",
+            "child_dataset_id",
+        ),
         {"sqlite_with_rowid": False},
     )
 
@@ -109,3 +117,4 @@ class VersionEdge(SQLModel, table=True):
     run_id: str = Field(primary_key=True, max_length=64)
     event_time: str = Field(max_length=32)
     child_dataset_id: int  # a version never changes dataset: impact groups edges by it
+    parent_dataset_id: int  # the downstream walk reads edges by the datasets it reaches

@@ -1,7 +1,7 @@
 """The lineage walks, on SQLite and PostgreSQL alike. Upstream, the database finds what is
 reachable in one recursive query and the depths are computed here, breadth-first, from the edges
-it returns; downstream, where a walk reaches tens of thousands of versions, one statement per
-breadth-first level (below).
+it returns; downstream, where a walk reaches tens of thousands of versions, the database finds
+the reachable datasets and returns their edges, and the walk over versions runs here (below).
 
 A recursive CTE that carries the depth (`WITH RECURSIVE up(version_id, depth) ... UNION`)
 deduplicates (version, depth) pairs, not versions: on a graph with fan-in and fan-out every
@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection
 
+from lineage.collector import collector_paused
 from lineage.projection.sql import Sql
 
 END_OF_TIME = "9999-12-31T23:59:59.999999Z"
@@ -39,21 +40,31 @@ UPSTREAM_EDGES = """
     FROM up CROSS JOIN version_edges e
     WHERE e.child_version_id = up.version_id AND e.event_time <= ?
 """
-# Downstream, one breadth-first level per statement: the children of a level's versions. Each
-# reached version is looked up once (the recursive form looked each up twice: in the walk and
-# in the final join for its edges) and its depth is the level it is first met at. Each edge
-# carries its child's dataset, which impact groups by. The level goes as one text parameter:
-# a JSON array on SQLite (no parameter limit, one cached statement), an array literal on
-# PostgreSQL (psycopg's list adaptation checked every element with a regular expression: 18 ms
-# of a 26k-version walk).
-CHILDREN_SQLITE = """
-    SELECT e.child_version_id, e.child_dataset_id
-    FROM json_each(?) AS level CROSS JOIN version_edges e
-    WHERE e.parent_version_id = level.value AND e.event_time <= ?
+# Downstream, by dataset: the datasets reachable from the start (a recursive query over a few
+# hundred datasets, deduplicated by UNION), then every edge leaving them, read by a range scan of
+# ix_version_edges_down per dataset (migration 0013). A version reached downstream belongs to a
+# reachable dataset, so these edges hold every edge the walk can follow; it follows them here.
+# This replaced one statement per breadth-first level, each an index probe per version reached
+# (26,752 probes over 72 statements for the largest source at 1M events). The dataset list goes
+# as one text parameter: a JSON array on SQLite, an array literal on PostgreSQL (psycopg's list
+# adaptation checks every element with a regular expression).
+DATASETS_DOWN = """
+    WITH RECURSIVE down(dataset_id) AS (
+        SELECT CAST(? AS INTEGER)
+        UNION
+        SELECT e.child_dataset_id FROM down
+        JOIN version_edges e ON e.parent_dataset_id = down.dataset_id AND e.event_time <= ?
+    )
+    SELECT dataset_id FROM down
 """
-CHILDREN_POSTGRES = """
-    SELECT child_version_id, child_dataset_id FROM version_edges
-    WHERE parent_version_id = ANY(CAST(? AS BIGINT[])) AND event_time <= ?
+EDGES_SQLITE = """
+    SELECT e.parent_version_id, e.child_version_id, e.child_dataset_id
+    FROM json_each(?) AS reached CROSS JOIN version_edges e
+    WHERE e.parent_dataset_id = reached.value AND e.event_time <= ?
+"""
+EDGES_POSTGRES = """
+    SELECT parent_version_id, child_version_id, child_dataset_id FROM version_edges
+    WHERE parent_dataset_id = ANY(CAST(? AS INTEGER[])) AND event_time <= ?
 """
 OWN_VERSIONS = "SELECT id FROM dataset_versions WHERE dataset_id = ?"
 
@@ -76,10 +87,9 @@ def walk_upstream_reads(
 
 def walk_downstream(conn: Connection, dataset_id: int, as_of: str) -> dict[int, int]:
     """Version id -> depth of everything made from any version of the dataset (its own: 0)."""
-    sql = Sql(conn)
-    own = [row[0] for row in sql.rows(OWN_VERSIONS, [dataset_id])]
+    own, reach = _reach(Sql(conn), dataset_id, as_of)
     depths = dict.fromkeys(own, 0)
-    depths.update((vid, depth) for vid, (depth, _) in _reach(sql, own, as_of).items())
+    depths.update((vid, depth) for vid, (depth, _) in reach.items())
     return depths
 
 
@@ -89,26 +99,43 @@ def walk_downstream_reach(
     """Version id -> (depth, dataset id) of everything made from any version of the dataset,
     its own versions excepted, in breadth-first order (nondecreasing depth: impact relies on
     it)."""
-    sql = Sql(conn)
-    return _reach(sql, [row[0] for row in sql.rows(OWN_VERSIONS, [dataset_id])], as_of)
+    return _reach(Sql(conn), dataset_id, as_of)[1]
 
 
-def _reach(sql: Sql, start: list[int], as_of: str) -> dict[int, tuple[int, int]]:
-    children, brackets = (CHILDREN_POSTGRES, "{}") if sql.postgres else (CHILDREN_SQLITE, "[]")
-    seen = set(start)
+def _reach(sql: Sql, dataset_id: int, as_of: str) -> tuple[list[int], dict[int, tuple[int, int]]]:
+    """The dataset's own versions, and version id -> (depth, dataset id) of what they reach."""
+    own = [row[0] for row in sql.rows(OWN_VERSIONS, [dataset_id])]
+    datasets = [row[0] for row in sql.rows(DATASETS_DOWN, [dataset_id, as_of])]
+    edges, brackets = (EDGES_POSTGRES, "{}") if sql.postgres else (EDGES_SQLITE, "[]")
+    listed = brackets[0] + ",".join(map(str, datasets)) + brackets[1]
+    # Tens of thousands of rows and tuples, all alive until the walk ends: each collection the
+    # allocations set off traversed them all and freed nothing (half of the largest walk's time).
+    with collector_paused():
+        return own, _breadth_first(own, sql.rows(edges, [listed, as_of]))
+
+
+def _breadth_first(
+    own: list[int], edges: Iterable[tuple[int, int, int]]
+) -> dict[int, tuple[int, int]]:
+    following: dict[int, list[int]] = {}
+    dataset_of: dict[int, int] = {}
+    for parent, child, child_dataset in edges:
+        dataset_of[child] = child_dataset
+        if parent in following:
+            following[parent].append(child)
+        else:
+            following[parent] = [child]
+    seen = set(own)
     reach: dict[int, tuple[int, int]] = {}
-    level = start
+    level = own
     for depth in range(1, MAX_DEPTH + 1):
+        # Each child once, at the first level that meets it (`seen.add` returns None).
+        level = [
+            c for v in level for c in following.get(v, ()) if c not in seen and not seen.add(c)
+        ]
         if not level:
             break
-        listed = brackets[0] + ",".join(map(str, level)) + brackets[1]
-        found = sql.rows(children, [listed, as_of])
-        level = []
-        for child, child_dataset in found:
-            if child not in seen:
-                seen.add(child)
-                reach[child] = (depth, child_dataset)
-                level.append(child)
+        reach.update((child, (depth, dataset_of[child])) for child in level)
     return reach
 
 

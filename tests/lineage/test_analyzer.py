@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from pg_statistics import analyzed_count
+from pg_statistics import analyzed_count, vacuumed
 from sqlalchemy import Engine
 
 from lineage import analyzer
@@ -91,13 +91,15 @@ def test_a_failed_refresh_is_logged_and_the_next_one_runs(
     assert len(calls) == 2
 
 
-def test_the_real_refresh_analyzes_the_log(pg_url: str, kit) -> None:  # type: ignore[no-untyped-def]
+def test_the_real_refresh_analyzes_the_log_and_vacuums_the_edges(pg_url: str, kit) -> None:  # type: ignore[no-untyped-def]
     store = AuditStore.open(pg_url)
+    assert vacuumed(store.engine) == []
     store.ingest(_events(kit, 1030))
     assert store.statistics is not None and store.statistics.wait(60)
     analyzed = analyzed_count(store.engine, ["audit_log", "runs", "version_edges"])
+    found = vacuumed(store.engine)
     store.close()
-    assert analyzed == 3
+    assert (analyzed, found) == (3, ["version_edges"])
 
 
 def test_sqlite_has_no_refresher(sqlite_url: str) -> None:

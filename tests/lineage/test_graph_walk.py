@@ -99,16 +99,21 @@ def test_downstream_walk_equals_the_recursive_query(diamonds) -> None:  # type: 
                 assert walk_downstream(conn, dataset, moment) == expected
 
 
-# What version_edges must hold: every (read, write) pair of a run, at the later of the two times.
+# What version_edges must hold: every (read, write) pair of a run, at the later of the two times,
+# with the datasets of both sides.
 EDGES_FROM_RUNS = text(
     """
     SELECT ri.version_id, ro.version_id, ri.run_id,
-           CASE WHEN ri.event_time > ro.event_time THEN ri.event_time ELSE ro.event_time END
+           CASE WHEN ri.event_time > ro.event_time THEN ri.event_time ELSE ro.event_time END,
+           pv.dataset_id, cv.dataset_id
     FROM run_inputs ri JOIN run_outputs ro ON ro.run_id = ri.run_id
+    JOIN dataset_versions pv ON pv.id = ri.version_id
+    JOIN dataset_versions cv ON cv.id = ro.version_id
     """
 )
 STORED_EDGES = text(
-    "SELECT parent_version_id, child_version_id, run_id, event_time FROM version_edges"
+    "SELECT parent_version_id, child_version_id, run_id, event_time, parent_dataset_id,"
+    " child_dataset_id FROM version_edges"
 )
 
 
