@@ -117,6 +117,8 @@ def _reach(sql: Sql, dataset_id: int, as_of: str) -> tuple[list[int], dict[int, 
 def _breadth_first(
     own: list[int], edges: Iterable[tuple[int, int, int]]
 ) -> dict[int, tuple[int, int]]:
+    """Version id -> (depth, dataset id) of what `own` reaches over the (parent, child, child's
+    dataset) edges, in breadth-first order; edges from versions never reached are ignored."""
     following: dict[int, list[int]] = {}
     dataset_of: dict[int, int] = {}
     for parent, child, child_dataset in edges:
