@@ -97,8 +97,9 @@ class VersionEdge(SQLModel, table=True):
     edge became true: the later of the read and the write."""
 
     __tablename__ = "version_edges"
-    # The downstream walk reads a dataset's edges from the second index alone (migration 0013);
-    # the upstream walk follows the first.
+    # The upstream walk follows the first index; on PostgreSQL the downstream walk reads a
+    # dataset's edges from the second alone (migration 0013), on SQLite it follows the primary
+    # key (parent first; the table is that key's b-tree, no rowid) level by level.
     __table_args__ = (
         Index("ix_version_edges_up", "child_version_id", "event_time", "parent_version_id"),
         Index(
@@ -108,7 +109,7 @@ class VersionEdge(SQLModel, table=True):
             "parent_version_id",
             "child_version_id",
             "child_dataset_id",
-        ),
+        ).ddl_if(dialect="postgresql"),
         {"sqlite_with_rowid": False},
     )
 

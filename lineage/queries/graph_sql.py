@@ -1,7 +1,8 @@
 """The lineage walks, on SQLite and PostgreSQL alike. Upstream, the database finds what is
 reachable in one recursive query and the depths are computed here, breadth-first, from the edges
-it returns; downstream, where a walk reaches tens of thousands of versions, the database finds
-the reachable datasets and returns their edges, and the walk over versions runs here (below).
+it returns; downstream, where a walk reaches tens of thousands of versions, one statement per
+breadth-first level on SQLite, and on PostgreSQL the reachable datasets' edges in one statement
+with the walk over versions here (below).
 
 A recursive CTE that carries the depth (`WITH RECURSIVE up(version_id, depth) ... UNION`)
 deduplicates (version, depth) pairs, not versions: on a graph with fan-in and fan-out every
@@ -40,14 +41,24 @@ UPSTREAM_EDGES = """
     FROM up CROSS JOIN version_edges e
     WHERE e.child_version_id = up.version_id AND e.event_time <= ?
 """
-# Downstream, by dataset: the datasets reachable from the start (a recursive query over a few
-# hundred datasets, deduplicated by UNION), then every edge leaving them, read by a range scan of
-# ix_version_edges_down per dataset (migration 0013). A version reached downstream belongs to a
-# reachable dataset, so these edges hold every edge the walk can follow; it follows them here.
-# This replaced one statement per breadth-first level, each an index probe per version reached
-# (26,752 probes over 72 statements for the largest source at 1M events). The dataset list goes
-# as one text parameter: a JSON array on SQLite, an array literal on PostgreSQL (psycopg's list
-# adaptation checks every element with a regular expression).
+# Downstream on SQLite, one breadth-first level per statement: the children of a level's
+# versions, each reached version looked up once (a range scan of the primary key, which leads
+# with the parent; no planning, in process) and its depth the level it is first met at. Each
+# edge carries its child's dataset, which impact groups by. The level goes as one JSON array.
+CHILDREN_SQLITE = """
+    SELECT e.child_version_id, e.child_dataset_id
+    FROM json_each(?) AS level CROSS JOIN version_edges e
+    WHERE e.parent_version_id = level.value AND e.event_time <= ?
+"""
+# Downstream on PostgreSQL, by dataset, where a statement per level cost an index probe per
+# version reached and the planning of each level's array (26,752 probes over 72 statements for
+# the largest source at 1M events): the datasets reachable from the start (a recursive query
+# over a few hundred datasets, deduplicated by UNION), then every edge leaving them, a range
+# scan of ix_version_edges_down per dataset (migration 0013). A version reached downstream
+# belongs to a reachable dataset, so these edges hold every edge the walk can follow; it
+# follows them here. On SQLite this was slower than the levels (docs/PERFORMANCE.md, eighth
+# round). The dataset list goes as an array literal (psycopg's list adaptation checks every
+# element with a regular expression).
 DATASETS_DOWN = """
     WITH RECURSIVE down(dataset_id) AS (
         SELECT CAST(? AS INTEGER)
@@ -56,11 +67,6 @@ DATASETS_DOWN = """
         JOIN version_edges e ON e.parent_dataset_id = down.dataset_id AND e.event_time <= ?
     )
     SELECT dataset_id FROM down
-"""
-EDGES_SQLITE = """
-    SELECT e.parent_version_id, e.child_version_id, e.child_dataset_id
-    FROM json_each(?) AS reached CROSS JOIN version_edges e
-    WHERE e.parent_dataset_id = reached.value AND e.event_time <= ?
 """
 EDGES_POSTGRES = """
     SELECT parent_version_id, child_version_id, child_dataset_id FROM version_edges
@@ -105,13 +111,32 @@ def walk_downstream_reach(
 def _reach(sql: Sql, dataset_id: int, as_of: str) -> tuple[list[int], dict[int, tuple[int, int]]]:
     """The dataset's own versions, and version id -> (depth, dataset id) of what they reach."""
     own = [row[0] for row in sql.rows(OWN_VERSIONS, [dataset_id])]
+    if not sql.postgres:
+        return own, _levels(sql, own, as_of)
     datasets = [row[0] for row in sql.rows(DATASETS_DOWN, [dataset_id, as_of])]
-    edges, brackets = (EDGES_POSTGRES, "{}") if sql.postgres else (EDGES_SQLITE, "[]")
-    listed = brackets[0] + ",".join(map(str, datasets)) + brackets[1]
+    listed = "{" + ",".join(map(str, datasets)) + "}"
     # Tens of thousands of rows and tuples, all alive until the walk ends: each collection the
     # allocations set off traversed them all and freed nothing (half of the largest walk's time).
     with collector_paused():
-        return own, _breadth_first(own, sql.rows(edges, [listed, as_of]))
+        return own, _breadth_first(own, sql.rows(EDGES_POSTGRES, [listed, as_of]))
+
+
+def _levels(sql: Sql, own: list[int], as_of: str) -> dict[int, tuple[int, int]]:
+    """SQLite: the walk, one statement per breadth-first level."""
+    seen = set(own)
+    reach: dict[int, tuple[int, int]] = {}
+    level = own
+    for depth in range(1, MAX_DEPTH + 1):
+        if not level:
+            break
+        found = sql.rows(CHILDREN_SQLITE, ["[" + ",".join(map(str, level)) + "]", as_of])
+        level = []
+        for child, child_dataset in found:
+            if child not in seen:
+                seen.add(child)
+                reach[child] = (depth, child_dataset)
+                level.append(child)
+    return reach
 
 
 def _breadth_first(
