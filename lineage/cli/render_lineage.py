@@ -130,7 +130,7 @@ def render_impact(result: dict[str, Any]) -> None:
                 _version(s["latest_version"]),
             )
         console.print(table)
-    _render_impact_deployments(result["deployments"])
+    _render_impact_deployments(result["deployments"], totals["deployments_not_listed"])
     _render_impact_versions(result["versions"], result["page"])
 
 
@@ -147,7 +147,7 @@ def _render_impact_versions(versions: list[dict[str, Any]], page: dict[str, Any]
         console.print(f"More: --offset {page['offset'] + len(versions)} (--limit, --kind)")
 
 
-def _render_impact_deployments(rows: list[dict[str, Any]]) -> None:
+def _render_impact_deployments(rows: list[dict[str, Any]], not_listed: int) -> None:
     deployments = _table(
         "Deployments serving affected models",
         "model",
@@ -167,6 +167,11 @@ def _render_impact_deployments(rows: list[dict[str, Any]]) -> None:
             "yes" if d["live"] else "no",
         )
     console.print(deployments)
+    if not_listed:
+        console.print(
+            f"{not_listed} earlier ended deployments not listed (`mlaudit events --category "
+            "deployment` lists every one; the app's Timeline, a model's whole history)"
+        )
 
 
 def render_history(result: dict[str, Any]) -> None:

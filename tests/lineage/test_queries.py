@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sys
 
 import pytest
 from scenario import ml_history
@@ -89,7 +90,23 @@ def test_impact_lists_derived_data_models_and_deployments(history_store) -> None
         "model_versions": 2,
         "deployments": len(result["deployments"]),
         "live_deployments": 1,
+        "deployments_not_listed": 0,
     }
+
+
+def test_impact_lists_live_deployments_and_the_latest_ended(history_store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """m1 deployed, m2 replaced it, m1 rolled back: with one ended deployment listed, the older
+    ended one (the first deploy) is counted but not listed; the live one always is."""
+    monkeypatch.setattr(sys.modules["lineage.queries.impact"], "ENDED_LISTED", 1)
+    result = impact(history_store.engine, "raw")
+    listed = [(d["version"], d["action"], d["live"]) for d in result["deployments"]]
+    assert listed == [("m2", "update", False), ("m1", "rollback", True)]
+    totals = result["totals"]
+    assert (totals["deployments"], totals["live_deployments"]) == (3, 1)
+    assert totals["deployments_not_listed"] == 1
+    monkeypatch.setattr(sys.modules["lineage.queries.impact"], "ENDED_LISTED", 0)
+    only_live = impact(history_store.engine, "raw")["deployments"]
+    assert [(d["version"], d["live"]) for d in only_live] == [("m1", True)]
 
 
 def test_impact_pages_versions_nearest_first_newest_first(history_store) -> None:  # type: ignore[no-untyped-def]

@@ -139,6 +139,12 @@ def render(principal: Principal) -> None:
     headline(result)
     st.subheader("Deployments serving models built on it")
     deployments_table(result["deployments"])
+    not_listed = result["totals"]["deployments_not_listed"]
+    if not_listed:
+        st.caption(
+            f"Every live deployment and the latest ended ones; {not_listed} earlier ended "
+            "deployments are not listed here (each model's Timeline lists its whole history)."
+        )
     st.subheader("Models trained on it")
     st.dataframe(summaries_table(result["models"]), hide_index=True, width="stretch")
     st.subheader("Derived datasets")
