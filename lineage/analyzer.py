@@ -1,7 +1,8 @@
 """Refreshing PostgreSQL's planner statistics beside ingestion, not inside it.
 
 The store refreshes statistics each time the log grows past a power of two
-(`statistics_due`). ANALYZE samples 30,000 rows of each query table at random, so on a
+(`statistics_due`), and vacuums the lineage walks' edge table more often, sixteen times a
+doubling (`visibility_due`). ANALYZE samples 30,000 rows of each query table at random, so on a
 large store it reads tens of thousands of pages: 2.6 s warm and 10 s cold for the thirteen
 tables at 1M events (docs/PERFORMANCE.md, seventh round). Run inside the append, that was a
 stall of the writer at every growth point; through the API, every request queued behind the
@@ -36,6 +37,11 @@ STATISTICS_FROM = 1024  # entries; below this every plan is fast
 # row on a page not yet marked all-visible: a page only VACUUM marks (impact of the largest
 # source at 1M: 55 + 39 ms of the walk's two statements before it, 27 + 16 after).
 VISIBILITY_TABLES = ("version_edges",)
+# Vacuumed at powers of two only, up to half the edges were unmarked after a doubling: at 1M
+# events (last vacuumed at 524,288) impact's p95 over all sources was 118.7 ms, 76.8 after a
+# VACUUM that took 48 ms (docs/PERFORMANCE.md, ninth round). Sixteen a doubling leave at most
+# about a sixteenth of them unmarked; each reads only the pages added since the one before.
+VISIBILITY_SPLIT_BITS = 4
 
 
 def statistics_due(before: int, after: int) -> bool:
@@ -43,9 +49,18 @@ def statistics_due(before: int, after: int) -> bool:
     return after >= STATISTICS_FROM and before.bit_length() < after.bit_length()
 
 
-def refresh_statistics(engine: Engine) -> None:
-    """ANALYZE the query tables and VACUUM the walks' edge table on PostgreSQL (SQLite plans
-    these queries well without, and its indexes hold what they cover).
+def visibility_due(before: int, after: int) -> bool:
+    """Whether the log grew past a multiple of a sixteenth of its last power of two (from
+    STATISTICS_FROM): every 32,768 entries between 2**19 and 2**20."""
+    if after < STATISTICS_FROM:
+        return False
+    step = max(STATISTICS_FROM, 1 << max(0, after.bit_length() - 1 - VISIBILITY_SPLIT_BITS))
+    return statistics_due(before, after) or before // step < after // step
+
+
+def refresh_statistics(engine: Engine, *, analyze: bool = True) -> None:
+    """ANALYZE the query tables (unless `analyze` is false) and VACUUM the walks' edge table on
+    PostgreSQL (SQLite plans these queries well without, and its indexes hold what they cover).
 
     Autovacuum does this where it runs, but it can be off (it is on the benchmark machine) or
     behind a bulk load: without statistics PostgreSQL took tables of 100,000 edges for empty
@@ -54,9 +69,10 @@ def refresh_statistics(engine: Engine) -> None:
     """
     if engine.dialect.name != "postgresql":
         return
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f"ANALYZE {', '.join(STATISTICS_TABLES)}")
-        conn.commit()
+    if analyze:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"ANALYZE {', '.join(STATISTICS_TABLES)}")
+            conn.commit()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql(f"VACUUM {', '.join(VISIBILITY_TABLES)}")  # not in a transaction
 
@@ -70,16 +86,19 @@ class StatisticsRefresher:
         self._thread: threading.Thread | None = None
         self._again = False
         self._pid = 0
+        self._analyze = False  # whether the next refresh analyzes (a request asked for it)
         self.runs = 0  # refreshes finished, for tests and benchmarks
 
     def appended(self, before: int, after: int) -> None:
         """Called after a COMMIT took the log from `before` to `after` entries."""
-        if statistics_due(before, after):
-            self.request()
+        if visibility_due(before, after):
+            self.request(analyze=statistics_due(before, after))
 
-    def request(self) -> None:
-        """Refresh soon (after the one running, if any); never waits."""
+    def request(self, *, analyze: bool = True) -> None:
+        """Refresh soon (after the one running, if any); never waits. `analyze`: the planner
+        statistics too, not only the edges' visibility."""
         with self._lock:
+            self._analyze = self._analyze or analyze
             # After a fork the child has the object but not the thread.
             if self._thread is not None and self._pid == os.getpid():
                 self._again = True
@@ -100,8 +119,10 @@ class StatisticsRefresher:
 
     def _loop(self) -> None:
         while True:
+            with self._lock:
+                analyze, self._analyze = self._analyze, False
             try:
-                refresh_statistics(self.engine)
+                refresh_statistics(self.engine, analyze=analyze)
             except Exception as exc:  # any failure: the plans keep the statistics they had
                 log.warning("planner statistics not refreshed (next growth point retries): %s", exc)
             with self._lock:

@@ -23,7 +23,7 @@ class BlockingRefresh:
         self.calls = 0
         self.finished = 0
 
-    def __call__(self, engine: Engine) -> None:
+    def __call__(self, engine: Engine, *, analyze: bool = True) -> None:
         self.calls += 1
         self.started.release()
         try:
@@ -76,7 +76,7 @@ def test_a_failed_refresh_is_logged_and_the_next_one_runs(
 ) -> None:
     calls: list[int] = []
 
-    def failing_once(engine: Engine) -> None:
+    def failing_once(engine: Engine, *, analyze: bool = True) -> None:
         calls.append(1)
         if len(calls) == 1:
             raise RuntimeError("server went away")
@@ -89,6 +89,24 @@ def test_a_failed_refresh_is_logged_and_the_next_one_runs(
     refresher.request()
     assert refresher.wait(10)
     assert len(calls) == 2
+
+
+def test_between_powers_of_two_the_edges_are_vacuumed_without_analyzing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[bool] = []
+    monkeypatch.setattr(
+        analyzer, "refresh_statistics", lambda engine, analyze=True: asked.append(analyze)
+    )
+    refresher = StatisticsRefresher(engine=None)  # type: ignore[arg-type]
+    for before, after in [
+        (600_000, 640_000),  # past 622,592 = 19 * 32,768: a vacuum step, no power of two
+        (640_000, 650_000),  # no step passed
+        (1_040_000, 1_050_000),  # past 2**20: statistics too
+    ]:
+        refresher.appended(before, after)
+        assert refresher.wait(10)
+    assert asked == [False, True]
 
 
 def test_the_real_refresh_analyzes_the_log_and_vacuums_the_edges(pg_url: str, kit) -> None:  # type: ignore[no-untyped-def]

@@ -3,9 +3,9 @@ grows, and a SQLite page cache sized for the log's random-key index."""
 
 from __future__ import annotations
 
-from pg_statistics import analyzed_count
+from pg_statistics import analyzed_count, vacuumed
 
-from lineage.analyzer import refresh_statistics, statistics_due
+from lineage.analyzer import refresh_statistics, statistics_due, visibility_due
 from lineage.db import SQLITE_CACHE_KIB, create_store_engine
 from lineage.store import AuditStore
 
@@ -16,6 +16,24 @@ def test_statistics_are_due_when_the_log_passes_a_power_of_two() -> None:
     assert not statistics_due(1100, 2000)
     assert not statistics_due(10, 600)  # too small to matter
     assert statistics_due(0, 5000)
+
+
+def test_the_edges_are_vacuumed_sixteen_times_a_doubling() -> None:
+    steps = [n for n in range(1, 1 << 20) if visibility_due(n - 1, n)]
+    assert steps[:3] == [1024, 2048, 3072]  # never below STATISTICS_FROM's step
+    assert [n for n in steps if n >= 1 << 19] == [(16 + k) << 15 for k in range(16)]
+    assert all(visibility_due(n - 1, n) for n in range(10, 21) for n in [1 << n])
+    assert not visibility_due(10, 600)
+
+
+def test_a_visibility_refresh_vacuums_without_analyzing(pg_url: str, kit) -> None:  # type: ignore[no-untyped-def]
+    store = AuditStore.open(pg_url)
+    store.ingest([kit.event("r", "j", time="2026-01-01T00:00:00Z")])
+    refresh_statistics(store.engine, analyze=False)
+    analyzed = analyzed_count(store.engine, ["audit_log", "runs", "merkle_nodes"])
+    found = vacuumed(store.engine)
+    store.close()
+    assert (analyzed, found) == (0, ["version_edges"])
 
 
 def test_refresh_statistics_analyzes_the_query_tables(pg_url: str, kit) -> None:  # type: ignore[no-untyped-def]
