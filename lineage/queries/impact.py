@@ -176,15 +176,20 @@ def _deployments(
     keys = chunked_rows(conn, DEPLOYMENT_KEYS, model_ids, as_of=as_of) if model_ids else []
     keys = [k for k in keys if k["model_version_id"] in reached]
     keys.sort(key=lambda k: (k["valid_from"], k["id"]))
-    live = [k for k in keys if k["valid_to"] is None or k["valid_to"] > as_of]
-    ended = [k for k in keys if not (k["valid_to"] is None or k["valid_to"] > as_of)]
+    live = [k for k in keys if _live(k, as_of)]
+    ended = [k for k in keys if not _live(k, as_of)]
     wanted = {k["id"] for k in live + ended[max(0, len(ended) - ENDED_LISTED) :]}
     rows = {row.pop("id"): row for row in chunked_rows(conn, DEPLOYMENTS, wanted)}
     listed = [rows[k["id"]] for k in keys if k["id"] in wanted]
     for row in listed:
-        row["live"] = row["valid_to"] is None or row["valid_to"] > as_of
+        row["live"] = _live(row, as_of)
     serving = sum(1 for k in live if k["action"] != "retire")
     return Deployments(listed, len(keys), serving)
+
+
+def _live(deployment: dict[str, Any], as_of: str) -> bool:
+    """Whether the deployment's interval had not ended at `as_of`."""
+    return deployment["valid_to"] is None or deployment["valid_to"] > as_of
 
 
 def _totals(
