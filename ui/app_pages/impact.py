@@ -13,6 +13,7 @@ from ui import data, session
 from ui.components.feedback import guard
 from ui.components.format import frame, label, short, version, when, who
 from ui.components.pickers import dataset_picker
+from ui.components.serving import serving_text
 
 LIVE_STYLE = "background-color: #d3f9d8; font-weight: 600"
 
@@ -23,16 +24,7 @@ PAGE = IMPACT_PAGE  # affected versions per page of the table: the query's defau
 def headline(result: dict[str, Any]) -> None:
     live = [d for d in result["deployments"] if d["live"] and d["action"] != "retire"]
     if live:
-        serving = "; ".join(
-            f"**{d['environment']}** serves {label(d['namespace'], d['name'])} @ "
-            f"`{version(d['version'])}` (since {when(d['valid_from'])})"
-            for d in live
-        )
-        count = "1 live deployment depends" if len(live) == 1 else f"{len(live)} live ones depend"
-        st.error(
-            f"{count} on this dataset: {serving}.",
-            icon=":material/crisis_alert:",
-        )
+        st.error(serving_text(live), icon=":material/crisis_alert:")
     else:
         st.success("No live deployment depends on this dataset.", icon=":material/check_circle:")
     totals = result["totals"]
