@@ -176,9 +176,11 @@ def _deployments(
     keys = chunked_rows(conn, DEPLOYMENT_KEYS, model_ids, as_of=as_of) if model_ids else []
     keys = [k for k in keys if k["model_version_id"] in reached]
     keys.sort(key=lambda k: (k["valid_from"], k["id"]))
-    live = [k for k in keys if _live(k, as_of)]
-    ended = [k for k in keys if not _live(k, as_of)]
-    wanted = {k["id"] for k in live + ended[max(0, len(ended) - ENDED_LISTED) :]}
+    live: list[dict[str, Any]] = []
+    ended: list[dict[str, Any]] = []
+    for key in keys:
+        (live if _live(key, as_of) else ended).append(key)
+    wanted = {k["id"] for k in live} | {k["id"] for k in ended[max(0, len(ended) - ENDED_LISTED) :]}
     rows = {row.pop("id"): row for row in chunked_rows(conn, DEPLOYMENTS, wanted)}
     listed = [rows[k["id"]] for k in keys if k["id"] in wanted]
     for row in listed:
