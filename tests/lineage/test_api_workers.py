@@ -39,18 +39,39 @@ WORKERS = 2
 STARTUP_SECONDS = 60.0  # two spawned workers import the app; slow on a loaded machine
 
 
+class Served:
+    """A running `mlaudit serve --workers 2`: its base URL, process and stderr so far."""
+
+    def __init__(self, process: subprocess.Popen[str], base: str) -> None:
+        self.process, self.base = process, base
+        self._lines: list[str] = []
+        # stderr is read as it comes: the workers' startup lines say when both accept.
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self._lines.append(line)
+
+    def log(self, *, finished: bool = False) -> str:
+        if finished:
+            self._reader.join(30)
+        return "".join(self._lines)
+
+
 @contextmanager
-def serving(url: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """`mlaudit serve --workers 2` in a subprocess; yields its base URL and the process."""
+def serving(url: str) -> Iterator[Served]:
+    """`mlaudit serve --workers 2` in a subprocess, once every worker has started."""
     port = free_port()
     command = [sys.executable, "-m", "lineage.cli", "serve", "--db", url]
     command += ["--port", str(port), "--workers", str(WORKERS)]
     # Its own process group: a failed test kills the workers too, not only their parent.
     server = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+    served = Served(server, f"http://127.0.0.1:{port}")
     try:
-        _wait_until_up(server, base)
-        yield base, server
+        _wait_until_up(served)
+        yield served
     finally:
         if server.poll() is None:
             server.terminate()  # graceful: the parent stops its workers
@@ -58,19 +79,27 @@ def serving(url: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
                 server.wait(timeout=30)
         with suppress(ProcessLookupError):
             os.killpg(server.pid, signal.SIGKILL)  # whatever is left of the group
-        server.communicate(timeout=30)
+        server.wait(timeout=30)
 
 
-def _wait_until_up(server: subprocess.Popen[str], base: str) -> None:
+def _wait_until_up(served: Served) -> None:
+    """Until every worker has started, not only the first: the socket is bound by the parent,
+    so the first worker up would otherwise accept every connection made meanwhile."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
-        assert server.poll() is None, f"mlaudit serve exited early: {server.communicate()[1]}"
+        assert served.process.poll() is None, f"mlaudit serve exited: {served.log(finished=True)}"
+        if served.log().count("Application startup complete") >= WORKERS:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"{WORKERS} workers did not start within {STARTUP_SECONDS} s")
+    while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+            if httpx.get(f"{served.base}/api/v1/health", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             time.sleep(0.1)
-    raise AssertionError(f"mlaudit serve --workers did not come up within {STARTUP_SECONDS} s")
+    raise AssertionError(f"mlaudit serve --workers did not answer within {STARTUP_SECONDS} s")
 
 
 def _events(producer: int, count: int) -> list[dict[str, Any]]:
@@ -87,11 +116,12 @@ def test_two_workers_store_every_event_once_and_drain_on_sigterm(
     store = AuditStore.open(url)
     token = make_tokens(store)["producer"]
     before = store.count_entries()
-    with serving(url) as (base, server):
-        producers, each = _produce_concurrently(base, token, server.pid)
+    with serving(url) as served:
+        server = served.process
+        producers, each = _produce_concurrently(served.base, token, server.pid)
         assert store.count_entries() - before == producers * each
-        acknowledged = _produce_through_sigterm(base, token, server)
-        errors = server.stderr.read() if server.stderr else ""
+        acknowledged = _produce_through_sigterm(served.base, token, server)
+        errors = served.log(finished=True)
     assert server.returncode == 0, errors
     assert errors.count("Application shutdown complete") == WORKERS, errors
     stored = {entry["key"] for entry in store.entries(after_seq=before)}
@@ -222,7 +252,8 @@ def _established(port: int) -> set[str]:
 def test_workers_stop_when_their_supervisor_is_killed(sqlite_url: str) -> None:
     store = AuditStore.open(sqlite_url)
     token = make_tokens(store)["producer"]
-    with serving(sqlite_url) as (base, server):
+    with serving(sqlite_url) as served:
+        base, server = served.base, served.process
         workers = _children(server.pid)
         assert len(workers) == WORKERS
         event = run_event("before-the-kill", job="job", output="d")
