@@ -29,6 +29,8 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
+from bench.speed import reference_ms
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"
 PG_ADMIN = os.environ.get("MLAUDIT_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -93,6 +95,7 @@ def machine() -> dict[str, Any]:
         "sqlite": sqlite3.sqlite_version,
         **_postgres_described(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
+        "reference_ms": reference_ms(),
     }
 
 

@@ -106,10 +106,19 @@ def machines(documents: list[dict[str, Any]]) -> str:
         settings = m.get("postgresql_settings")
         if settings:
             described += " (" + ", ".join(f"{k} {v}" for k, v in settings.items()) + ")"
-        load = m.get("load_average")
         label = f"{document.get('size')} {document.get('benchmark')} {document.get('database')}"
-        seen.setdefault(described, []).append(f"{label} (load {load})" if load else label)
+        seen.setdefault(described, []).append(label + _conditions(m))
     return "\n".join(f"- {d}: {', '.join(runs)}" for d, runs in seen.items())
+
+
+def _conditions(m: dict[str, Any]) -> str:
+    """The load average and the reference work's time when a result was written."""
+    found = []
+    if m.get("load_average"):
+        found.append(f"load {m['load_average']}")
+    if m.get("reference_ms"):
+        found.append(f"reference {m['reference_ms']} ms")
+    return f" ({', '.join(found)})" if found else ""
 
 
 def durations(folder: Path = RESULTS) -> str:
@@ -125,6 +134,12 @@ def durations(folder: Path = RESULTS) -> str:
     return "\n".join(lines)
 
 
+MACHINES_HEADING = (
+    "Machines (load average, and the time of the fixed reference work of `bench/speed.py`, when"
+    " each result was written: the same work takes longer on a slower hour of the machine):\n\n"
+)
+
+
 def render(folder: Path = RESULTS) -> str:
     documents = load_results(folder)
     if not documents:
@@ -133,7 +148,7 @@ def render(folder: Path = RESULTS) -> str:
         [
             table(documents),
             RUNS_HEADING + durations(folder),
-            "Machines (load average when the result was written):\n\n" + machines(documents),
+            MACHINES_HEADING + machines(documents),
             "Notes:\n\n" + notes(documents),
         ]
     )

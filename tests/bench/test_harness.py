@@ -55,12 +55,16 @@ def test_result_file_and_readme_table(tmp_path: Path) -> None:
     }  # fmt: skip
     assert document["figures"][0]["met"] is True
     assert document["machine"]["cores"] >= 1
+    assert document["machine"]["reference_ms"] > 0
     readme = tmp_path / "README.md"
     readme.write_text(f"# Bench\n\n{report.START}\nold\n{report.END}\n\nafter\n")
     report.update_readme(readme, tmp_path)
     text = readme.read_text()
     assert "old" not in text and text.endswith("after\n")
     assert "| small | queries | sqlite | trace p95 | 12 | ms | ≤ 100 | yes | 3 |" in text
+    machine = document["machine"]
+    conditions = f"load {machine['load_average']}, reference {machine['reference_ms']} ms"
+    assert f"small queries sqlite ({conditions})" in text
 
 
 def test_readme_without_markers_is_refused(tmp_path: Path) -> None:
