@@ -7,6 +7,8 @@ same JSON format written by other scripts (capture, app, peer) appear in the sam
 from __future__ import annotations
 
 import json
+import statistics
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,8 @@ ORDER = ("ingest", "http", "queries", "integrity", "storage", "capture", "app", 
 SIZE_ORDER = ("small", "medium", "full")
 RUNS_HEADING = (
     "Runs of bench/run.py with all of this suite's own benchmarks (Also ran: the capture, app "
-    "and peer scripts run with it):\n\n"
+    "and peer scripts run with it; Reference work: the median time of `bench/speed.py`'s fixed "
+    "work over the results the run wrote, the same on an equally fast hour of the machine):\n\n"
 )
 
 
@@ -122,16 +125,37 @@ def _conditions(m: dict[str, Any]) -> str:
 
 
 def durations(folder: Path = RESULTS) -> str:
-    lines = ["| Size | Databases | Also ran | Started | Duration |", "|---|---|---|---|---:|"]
+    lines = [
+        "| Size | Databases | Also ran | Started | Duration | Reference work |",
+        "|---|---|---|---|---:|---:|",
+    ]
+    documents = load_results(folder)
     for path in sorted(folder.glob("run-*.json")):
         run = json.loads(path.read_text(encoding="utf-8"))
         minutes = run["duration_s"] / 60
         lines.append(
             f"| {run['size']} | {', '.join(run['databases'])} | {', '.join(run['scripts'])} "
-            f"| {run['started_at'][:16]} "
-            f"| {minutes:.1f} min |"
+            f"| {run['started_at'][:16]} | {minutes:.1f} min | {_reference(run, documents)} |"
         )
     return "\n".join(lines)
+
+
+def _reference(run: dict[str, Any], documents: list[dict[str, Any]]) -> str:
+    """The median time of the reference work over the results the run wrote: one sample is
+    noisy (the same work takes 35 to 70 ms from one second to the next on this machine kind),
+    a run's median says how fast its hour was."""
+    began = datetime.fromisoformat(run["started_at"]).timestamp()
+    ended = began + run["duration_s"]
+    samples = [
+        d["machine"]["reference_ms"]
+        for d in documents
+        if d.get("size") == run["size"]
+        and (d.get("machine") or {}).get("reference_ms")
+        and began <= datetime.fromisoformat(d["started_at"]).timestamp() <= ended
+    ]
+    if not samples:
+        return "-"
+    return f"{statistics.median(samples):.1f} ms ({len(samples)} results)"
 
 
 MACHINES_HEADING = (

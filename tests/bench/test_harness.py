@@ -67,6 +67,23 @@ def test_result_file_and_readme_table(tmp_path: Path) -> None:
     assert f"small queries sqlite ({conditions})" in text
 
 
+def test_a_run_shows_the_median_reference_time_of_the_results_it_wrote(tmp_path: Path) -> None:
+    times = {"ingest": 30.0, "queries": 50.0, "integrity": 40.0, "storage": 90.0}
+    for benchmark, reference in times.items():
+        result = Result(benchmark, "small", "sqlite")
+        result.add(figure("a figure", [1.0], "ms"))
+        path = result.save(tmp_path)
+        document = json.loads(path.read_text())
+        document["machine"]["reference_ms"] = reference
+        if benchmark == "storage":  # written by an earlier run: not this one's
+            document["started_at"] = "2026-01-01T00:00:00+00:00"
+        path.write_text(json.dumps(document))
+    started = json.loads((tmp_path / "ingest-sqlite-small.json").read_text())["started_at"]
+    run = {"size": "small", "databases": ["sqlite"], "scripts": [], "started_at": started}
+    (tmp_path / "run-small-sqlite.json").write_text(json.dumps({**run, "duration_s": 60}))
+    assert "| 1.0 min | 40.0 ms (3 results) |" in report.durations(tmp_path)
+
+
 def test_readme_without_markers_is_refused(tmp_path: Path) -> None:
     readme = tmp_path / "README.md"
     readme.write_text("no markers")
