@@ -24,6 +24,10 @@ RUNS_HEADING = (
     "and peer scripts run with it; Reference work: the median time of `bench/speed.py`'s fixed "
     "work over the results the run wrote, the same on an equally fast hour of the machine):\n\n"
 )
+MACHINES_HEADING = (
+    "Machines (load average, and the time of the fixed reference work of `bench/speed.py`, when"
+    " each result was written: the same work takes longer on a slower hour of the machine):\n\n"
+)
 
 
 def load_results(folder: Path = RESULTS) -> list[dict[str, Any]]:
@@ -156,12 +160,6 @@ def _reference(run: dict[str, Any], documents: list[dict[str, Any]]) -> str:
     if not samples:
         return "-"
     return f"{statistics.median(samples):.1f} ms ({len(samples)} results)"
-
-
-MACHINES_HEADING = (
-    "Machines (load average, and the time of the fixed reference work of `bench/speed.py`, when"
-    " each result was written: the same work takes longer on a slower hour of the machine):\n\n"
-)
 
 
 def render(folder: Path = RESULTS) -> str:

@@ -16,7 +16,7 @@ import statistics
 import time
 from typing import Any
 
-ROUNDS = 1000  # events encoded and hashed per timing (~25-35 ms on the benchmark machine)
+ROUNDS = 1000  # events encoded and hashed per timing (35-70 ms on the benchmark machine)
 REPEATS = 5  # timings; the median is kept
 
 
