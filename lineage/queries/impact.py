@@ -180,11 +180,10 @@ def _deployments(
     ended: list[dict[str, Any]] = []
     for key in keys:
         (live if _live(key, as_of) else ended).append(key)
-    wanted = {k["id"] for k in live} | {k["id"] for k in ended[max(0, len(ended) - ENDED_LISTED) :]}
+    live_ids = {k["id"] for k in live}
+    wanted = live_ids | {k["id"] for k in ended[max(0, len(ended) - ENDED_LISTED) :]}
     rows = {row.pop("id"): row for row in chunked_rows(conn, DEPLOYMENTS, wanted)}
-    listed = [rows[k["id"]] for k in keys if k["id"] in wanted]
-    for row in listed:
-        row["live"] = _live(row, as_of)
+    listed = [{**rows[k["id"]], "live": k["id"] in live_ids} for k in keys if k["id"] in wanted]
     serving = sum(1 for k in live if k["action"] != "retire")
     return Deployments(listed, len(keys), serving)
 
