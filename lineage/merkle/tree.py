@@ -20,7 +20,7 @@ from lineage.merkle.hashing import LEAF_PREFIX, NODE_PREFIX, fold
 from lineage.merkle.layout import Node, nodes_for_size, position, size_for_nodes, subtrees
 from lineage.models import LogEntry
 from lineage.models.merkle import MerkleNode
-from lineage.projection.sql import Sql, insert_sql
+from lineage.projection.sql import Sql, insert_sql, pg_array
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +182,6 @@ def _insert_nodes(conn: Connection, first: int, hashes: list[bytes]) -> None:
     sql = Sql(conn)  # the driver: inside a pipeline SQLAlchemy would wait for a result
     if sql.postgres:
         positions = list(range(first, first + len(hashes)))
-        sql.many(NODES_FROM_ARRAYS, [(positions, hashes)])
+        sql.many(NODES_FROM_ARRAYS, [(pg_array(positions), pg_array(hashes))])
         return
     sql.many(insert_sql(NODES, ("pos", "hash")), list(zip(itertools.count(first), hashes)))

@@ -8,7 +8,8 @@ under its writer lock. Table and column names come from the models (`Table` obje
 Per dialect, the cheaper form of each bulk operation (measured with bench/ingest_profile.py):
 - lists of keys: SQLite `IN (?, ...)` and `VALUES` lists (joined, so indexes are searched; a
   row-value `IN` would scan the table), PostgreSQL one array parameter per column (`ANY`,
-  `unnest`), so the statement text never changes (psycopg prepares it) and has no size limit;
+  `unnest`), so the statement text never changes (psycopg prepares it) and has no size limit,
+  each sent as an array literal (`pg_array`);
 - many new rows: SQLite executemany; PostgreSQL COPY (executemany runs one statement per row),
   with ids drawn from the sequence first when the caller needs them;
 - lookups, and a few rows to write, on PostgreSQL: pipelined, one round trip for all of them.
@@ -17,7 +18,7 @@ Per dialect, the cheaper form of each bulk operation (measured with bench/ingest
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -94,7 +95,7 @@ class Sql:
         if not values:
             return Query([])
         if self.postgres:
-            return Query([(_in_text(sql, 0), [list(values)])])
+            return Query([(_in_text(sql, 0), [pg_array(values)])])
         chunks = self._chunks(list(values), 1)
         return Query([(_in_text(sql, len(chunk)), chunk) for chunk in chunks])
 
@@ -103,7 +104,7 @@ class Sql:
         if not rows:
             return Query([])
         if self.postgres:
-            columns = [list(column) for column in zip(*rows, strict=True)]
+            columns = [pg_array(column) for column in zip(*rows, strict=True)]
             return Query([(_values_text(sql, casts, 0), columns)])
         return Query(
             [
@@ -194,6 +195,31 @@ class Sql:
         casts = tuple(sql_type(table, name) for name in key)
         (found,) = self.fetch(self.join_values(sql, keys, casts))
         return {tuple(row[1:]): row[0] for row in found}
+
+
+def pg_array(values: Iterable[Any]) -> str:
+    """`values` (text, integers, bytes, None) as a PostgreSQL array literal: one text parameter.
+
+    Given a Python list, psycopg works out its element type and encodes it element by element at
+    every execution; in a pipeline of small lookups that cost about 20 us of client CPU a
+    statement more than a literal (57-62 against 37-39 us, two 3-element arrays a statement).
+    The statement casts the parameter (`CAST(? AS VARCHAR[])`) or compares it with a column
+    (`= ANY(?)`), so the server knows the element type. Any other type is refused rather than
+    guessed at.
+    """
+    return "{" + ",".join(map(_element, values)) + "}"
+
+
+def _element(value: Any) -> str:
+    if isinstance(value, str):  # quoted: commas, braces, blanks and NULL stay text
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if value is None:
+        return "NULL"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, bytes):  # bytea's hex input form, its backslash escaped for the array
+        return '"\\\\x' + value.hex() + '"'
+    raise TypeError(f"no array literal for a {type(value).__name__}: {value!r}")
 
 
 def marks(count: int) -> str:
