@@ -51,14 +51,15 @@ FRONTIER_POSITIONS = (
     "SELECT ((2 * hi + 1) << (l + 1)) - 2 "
     "- length(replace(CAST(CAST(hi AS BIT(64)) AS TEXT), '0', '')) FROM b"
 )
-# PostgreSQL: the stored keys, the head, the tree's top and its frontier in one statement, each
-# row tagged with what it answers: every statement in a pipeline costs the driver a step.
-KNOWN, HEAD, TOP, FRONTIER = range(4)
+# PostgreSQL: the head, the tree's top and its frontier in one statement, each row tagged with
+# what it answers (every statement in a pipeline costs the driver a step). The stored keys are a
+# statement of their own: a statement with a parameter is planned again at each execution, and
+# with the keys in it planning this one cost the server about 170 us an append, three quarters
+# of its time (docs/PERFORMANCE.md, eleventh round); without parameters its plan is kept.
+HEAD, TOP, FRONTIER = range(3)
 STATE_SQL = (
     f"{FRONTIER_BITS}"
-    f"SELECT {KNOWN}, CAST(seq AS BIGINT), key, CAST(NULL AS BYTEA) FROM audit_log "
-    "WHERE key = ANY(?) "
-    f"UNION ALL (SELECT {HEAD}, CAST(seq AS BIGINT), entry_hash, NULL FROM audit_log "
+    f"(SELECT {HEAD}, CAST(seq AS BIGINT), entry_hash, CAST(NULL AS BYTEA) FROM audit_log "
     # The table's column, not the output column of the same name (the cast, which no index
     # holds): ordering by that read and sorted the whole log for each append (19 ms at 20,000
     # entries, linear in the log; docs/PERFORMANCE.md, seventh round).
@@ -96,10 +97,13 @@ def read_state(conn: Connection, keys: Iterable[str], extra: Sequence[Query] = (
     sql = Sql(conn)
     unique = list(dict.fromkeys(keys))
     if sql.postgres:
-        _lock, state, *rest = sql.fetch(
-            Query([(WRITER_LOCK_SQL, [])]), Query([(STATE_SQL, [unique])]), *extra
+        _lock, known, state, *rest = sql.fetch(
+            Query([(WRITER_LOCK_SQL, [])]),
+            sql.where_in(KEYS_SQL, unique),
+            Query([(STATE_SQL, [])]),
+            *extra,
         )
-        return _tagged_reads(state, rest)
+        return _tagged_reads(known, state, rest)
     known, head, top, *rest = sql.fetch(
         sql.where_in(KEYS_SQL, unique), Query([(HEAD_SQL, [])]), Query([(TOP_SQL, [])]), *extra
     )
@@ -111,21 +115,18 @@ def read_state(conn: Connection, keys: Iterable[str], extra: Sequence[Query] = (
     )
 
 
-def _tagged_reads(rows: list[Row], rest: list[list[Row]]) -> AppendReads:
-    known: dict[str, int] = {}
+def _tagged_reads(known: list[Row], rows: list[Row], rest: list[list[Row]]) -> AppendReads:
     head: tuple[int, str] = (0, GENESIS_HASH)
     top: int | None = None
     frontier: dict[int, bytes] = {}
     for tag, number, text, digest in rows:
-        if tag == KNOWN:
-            known[text] = number
-        elif tag == HEAD:
+        if tag == HEAD:
             head = (number, text)
         elif tag == TOP:
             top = number
         else:
             frontier[number] = digest
-    return AppendReads(known, head, (top, frontier), rest)
+    return AppendReads(dict(known), head, (top, frontier), rest)
 
 
 def append_batch(
