@@ -32,11 +32,17 @@ STATISTICS_TABLES = (
     "audit_log", "runs", "jobs", "datasets", "dataset_versions", "run_inputs", "run_outputs",
     "data_access", "actors", "evaluations", "deployments", "version_edges", "merkle_nodes",
 )  # fmt: skip
-STATISTICS_FROM = 1024  # entries; below this every plan is fast
+# Entries. Without statistics the planner guessed wrong already at a few hundred events: the
+# one-event append's key lookup read the whole log (64 against 15 us of the server's time at
+# 620 entries) and a model's versions were filtered one by one rather than found by the unique
+# key (118 against 20 us, 600 versions of one model); ANALYZE of these tables then takes 15-35
+# ms, beside the writer (docs/PERFORMANCE.md, eleventh round).
+STATISTICS_FROM = 64
 # Read by the lineage walks through index-only scans, which visit the table itself for every
 # row on a page not yet marked all-visible: a page only VACUUM marks (impact of the largest
 # source at 1M: 55 + 39 ms of the walk's two statements before it, 27 + 16 after).
 VISIBILITY_TABLES = ("version_edges",)
+VISIBILITY_FROM = 1024  # entries; below this the edges' pages are few
 # Vacuumed at powers of two only, up to half the edges were unmarked after a doubling: at 1M
 # events (last vacuumed at 524,288) impact's p95 over all sources was 118.7 ms, 76.8 after a
 # VACUUM that took 48 ms (docs/PERFORMANCE.md, ninth round). Sixteen a doubling leave at most
@@ -46,16 +52,20 @@ VISIBILITY_SPLIT_BITS = 4
 
 def statistics_due(before: int, after: int) -> bool:
     """Whether the log grew past a power of two (from STATISTICS_FROM) between two sizes."""
-    return after >= STATISTICS_FROM and before.bit_length() < after.bit_length()
+    return _doubled(before, after, STATISTICS_FROM)
 
 
 def visibility_due(before: int, after: int) -> bool:
     """Whether the log grew past a multiple of a sixteenth of its last power of two (from
-    STATISTICS_FROM): every 32,768 entries between 2**19 and 2**20."""
-    if after < STATISTICS_FROM:
+    VISIBILITY_FROM): every 32,768 entries between 2**19 and 2**20."""
+    if after < VISIBILITY_FROM:
         return False
-    step = max(STATISTICS_FROM, 1 << max(0, after.bit_length() - 1 - VISIBILITY_SPLIT_BITS))
-    return statistics_due(before, after) or before // step < after // step
+    step = max(VISIBILITY_FROM, 1 << max(0, after.bit_length() - 1 - VISIBILITY_SPLIT_BITS))
+    return _doubled(before, after, VISIBILITY_FROM) or before // step < after // step
+
+
+def _doubled(before: int, after: int, start: int) -> bool:
+    return after >= start and before.bit_length() < after.bit_length()
 
 
 def refresh_statistics(engine: Engine, *, analyze: bool = True) -> None:
@@ -91,8 +101,9 @@ class StatisticsRefresher:
 
     def appended(self, before: int, after: int) -> None:
         """Called after a COMMIT took the log from `before` to `after` entries."""
-        if visibility_due(before, after):
-            self.request(analyze=statistics_due(before, after))
+        analyze = statistics_due(before, after)
+        if analyze or visibility_due(before, after):
+            self.request(analyze=analyze)
 
     def request(self, *, analyze: bool = True) -> None:
         """Refresh soon (after the one running, if any); never waits. `analyze`: the planner

@@ -103,10 +103,12 @@ def test_between_powers_of_two_the_edges_are_vacuumed_without_analyzing(
         (600_000, 640_000),  # past 622,592 = 19 * 32,768: a vacuum step, no power of two
         (640_000, 650_000),  # no step passed
         (1_040_000, 1_050_000),  # past 2**20: statistics too
+        (60, 70),  # past 64: statistics, as soon as plans start to depend on them
+        (70, 100),  # no power of two passed, and too small for the edges' step
     ]:
         refresher.appended(before, after)
         assert refresher.wait(10)
-    assert asked == [False, True]
+    assert asked == [False, True, True]
 
 
 def test_the_real_refresh_analyzes_the_log_and_vacuums_the_edges(pg_url: str, kit) -> None:  # type: ignore[no-untyped-def]

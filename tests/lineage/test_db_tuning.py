@@ -14,13 +14,14 @@ def test_statistics_are_due_when_the_log_passes_a_power_of_two() -> None:
     assert statistics_due(1000, 1100)  # past 1024
     assert statistics_due(2047, 2048)
     assert not statistics_due(1100, 2000)
-    assert not statistics_due(10, 600)  # too small to matter
+    assert statistics_due(10, 600)  # past 64, 128, 256 and 512
+    assert not statistics_due(10, 60)  # too small to matter
     assert statistics_due(0, 5000)
 
 
 def test_the_edges_are_vacuumed_sixteen_times_a_doubling() -> None:
     steps = [n for n in range(1, 1 << 20) if visibility_due(n - 1, n)]
-    assert steps[:3] == [1024, 2048, 3072]  # never below STATISTICS_FROM's step
+    assert steps[:3] == [1024, 2048, 3072]  # never below VISIBILITY_FROM's step
     assert [n for n in steps if n >= 1 << 19] == [(16 + k) << 15 for k in range(16)]
     assert all(visibility_due(n - 1, n) for n in range(10, 21) for n in [1 << n])
     assert not visibility_due(10, 600)
