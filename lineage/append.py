@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from lineage.chain import GENESIS_HASH, chain_hash, entry_bytes, entry_header
-from lineage.db import WRITER_LOCK_SQL
+from lineage.db import WRITER_LOCK_SQL, begin_left_to_caller
 from lineage.ingest_result import Accepted
 from lineage.merkle.tree import TOP_SQL, append_leaves, size_of
 from lineage.models import EntryCategory, LogEntry
@@ -89,20 +89,24 @@ class AppendReads:
 def read_state(conn: Connection, keys: Iterable[str], extra: Sequence[Query] = ()) -> AppendReads:
     """Everything the append reads, and `extra` queries, in one round trip on PostgreSQL.
 
-    On PostgreSQL the first statement takes the writer lock (again, if the caller's transaction
-    holds it already: advisory locks nest), so a caller may open its transaction without it
-    (`writer_transaction(lock=False)`) and save that round trip; the reads run after it, in a
-    statement of their own (one taking the lock would read a snapshot older than the lock).
+    On PostgreSQL the first statements begin the transaction, when the caller left that to them,
+    and take the writer lock (again, if the caller's transaction holds it already: advisory
+    locks nest), so a caller may open its transaction without either
+    (`writer_transaction(lock=False)`) and save those round trips; the reads run after them, in
+    statements of their own (one taking the lock would read a snapshot older than the lock).
     """
     sql = Sql(conn)
     unique = list(dict.fromkeys(keys))
     if sql.postgres:
-        _lock, known, state, *rest = sql.fetch(
-            Query([(WRITER_LOCK_SQL, [])]),
-            sql.where_in(KEYS_SQL, unique),
-            Query([(STATE_SQL, [])]),
-            *extra,
-        )
+        with sql.pipeline():
+            if begin_left_to_caller(conn):
+                sql.cursor.execute("BEGIN")  # no rows to fetch: not one of the queries
+            _lock, known, state, *rest = sql.fetch(
+                Query([(WRITER_LOCK_SQL, [])]),
+                sql.where_in(KEYS_SQL, unique),
+                Query([(STATE_SQL, [])]),
+                *extra,
+            )
         return _tagged_reads(known, state, rest)
     known, head, top, *rest = sql.fetch(
         sql.where_in(KEYS_SQL, unique), Query([(HEAD_SQL, [])]), Query([(TOP_SQL, [])]), *extra

@@ -91,11 +91,22 @@ def _ping_if_idle(dbapi_conn, record, _proxy) -> None:  # type: ignore[no-untype
     if time.monotonic() - record.info.get(_USED, 0.0) < PING_AFTER_IDLE_S:
         return
     try:
+        _ping(dbapi_conn)
+    except Exception as exc:  # any failure of "SELECT 1" means this connection is unusable
+        raise exc_module.DisconnectionError() from exc
+
+
+def _ping(dbapi_conn) -> None:  # type: ignore[no-untyped-def]
+    """SELECT 1 in autocommit mode: a ping that began a transaction would hand the connection
+    out inside it, where writer_transaction(lock=False) leaves BEGIN to its caller."""
+    autocommit = dbapi_conn.autocommit
+    dbapi_conn.autocommit = True
+    try:
         cursor = dbapi_conn.cursor()
         cursor.execute("SELECT 1")
         cursor.close()
-    except Exception as exc:  # any failure of "SELECT 1" means this connection is unusable
-        raise exc_module.DisconnectionError() from exc
+    finally:
+        dbapi_conn.autocommit = autocommit
 
 
 def _mark_used(_dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]
@@ -127,15 +138,36 @@ def _sqlite_begin(conn: Connection) -> None:
 def writer_transaction(engine: Engine, *, lock: bool = True) -> Iterator[Connection]:
     """A transaction that holds the store's single-writer lock until it commits.
 
-    lock=False (PostgreSQL): the caller's first statement must take it (WRITER_LOCK_SQL), which
-    lets the lock travel with the caller's first reads (lineage.append.read_state).
+    lock=False (PostgreSQL): the caller's first statements must begin the transaction (when
+    `begin_left_to_caller`) and take the lock (WRITER_LOCK_SQL), which lets both travel with
+    the caller's first reads (lineage.append.read_state). psycopg begins a transaction by
+    waiting for its BEGIN, a round trip of its own (about a twentieth of a one-event append),
+    so the connection stays in autocommit mode until the caller's BEGIN; SQLAlchemy restores
+    the mode when the connection goes back to the pool. COMMIT and ROLLBACK go to the driver
+    as always, which sends them for the transaction the caller began.
     """
     with engine.connect() as conn:
-        conn = conn.execution_options(**{WRITER_OPTION: True})
+        options: dict[str, object] = {WRITER_OPTION: True}
+        driver = conn.connection.driver_connection
+        if not lock and hasattr(driver, "pipeline") and _idle(driver):  # psycopg 3, no SQLite
+            options["isolation_level"] = "AUTOCOMMIT"
+        conn = conn.execution_options(**options)
         with _flock(_flock_path(engine)), conn.begin():
             if lock and conn.dialect.name == "postgresql":
                 conn.exec_driver_sql(WRITER_LOCK_SQL)
             yield conn
+
+
+def begin_left_to_caller(conn: Connection) -> bool:
+    """Whether writer_transaction(lock=False) left BEGIN to the caller and nothing began yet."""
+    driver = conn.connection.driver_connection
+    return bool(getattr(driver, "autocommit", False)) and _idle(driver)
+
+
+def _idle(driver: object) -> bool:
+    """A psycopg 3 connection outside any transaction (IDLE, not INTRANS, INERROR...)."""
+    status = getattr(getattr(driver, "info", None), "transaction_status", None)
+    return getattr(status, "name", None) == "IDLE"
 
 
 def sqlite_file(engine: Engine) -> str | None:
