@@ -3,6 +3,7 @@ get their tree from the migration."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -34,11 +35,13 @@ from lineage.verify import verify_log
 @contextmanager
 def tree_statements(engine: Engine) -> Iterator[list[str]]:
     """Every SQL statement that touches the tree's node table while the block runs (through
-    SQLAlchemy, or on the driver through lineage.projection.sql.Sql as the append does)."""
+    SQLAlchemy, or on the driver through lineage.projection.sql.Sql as the append does), in
+    this thread: the store's statistics refresher ANALYZEs the table from a thread of its own."""
     seen: list[str] = []
+    caller = threading.get_ident()
 
     def record(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        if "merkle_nodes" in statement:
+        if "merkle_nodes" in statement and threading.get_ident() == caller:
             seen.append(statement)
 
     fetch, many = Sql.fetch, Sql.many
