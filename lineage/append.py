@@ -98,9 +98,10 @@ def read_state(conn: Connection, keys: Iterable[str], extra: Sequence[Query] = (
     sql = Sql(conn)
     unique = list(dict.fromkeys(keys))
     if sql.postgres:
+        begin = begin_left_to_caller(conn)
         with sql.pipeline():
-            if begin_left_to_caller(conn):
-                sql.cursor.execute("BEGIN")  # no rows to fetch: not one of the queries
+            if begin:
+                sql.execute("BEGIN")  # no rows to fetch: not one of the queries
             _lock, known, state, *rest = sql.fetch(
                 Query([(WRITER_LOCK_SQL, [])]),
                 sql.where_in(KEYS_SQL, unique),

@@ -80,9 +80,19 @@ def create_store_engine(url: str) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     engine = create_engine(url, pool_size=5, max_overflow=10, connect_args=POSTGRES_SESSION)
+    event.listen(engine, "connect", _statements_prepared_by_the_store)
     event.listen(engine, "checkout", _ping_if_idle)
     event.listen(engine, "checkin", _mark_used)
     return engine
+
+
+def _statements_prepared_by_the_store(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    """psycopg 3 prepares nothing on the store's connections; the append's pipeline
+    (lineage.projection.libpq_pipeline) prepares its own statements. psycopg, once it has
+    prepared a statement, answers every rollback with DEALLOCATE ALL, which would drop the
+    pipeline's too; the pipeline prepares only where psycopg does not."""
+    if hasattr(dbapi_conn, "prepare_threshold"):
+        dbapi_conn.prepare_threshold = None
 
 
 def _ping_if_idle(dbapi_conn, record, _proxy) -> None:  # type: ignore[no-untyped-def]
@@ -235,13 +245,15 @@ def pipelined_commit(conn: Connection, wanted: bool = True) -> Iterator[None]:
     work inside (they look for rows before any arrived). The COMMIT is sent only when the body
     completes; SQLAlchemy's own commit after it finds nothing left to do.
     """
-    driver = conn.connection.driver_connection
-    if not wanted or not hasattr(driver, "pipeline"):  # SQLite, psycopg2
+    from lineage.projection.sql import Sql  # the projection's package imports this module
+
+    sql = Sql(conn)
+    if not wanted or not sql.psycopg3:  # SQLite, psycopg2
         yield
         return
-    with driver.pipeline():  # type: ignore[union-attr]
+    with sql.pipeline():
         yield
-        driver.commit()  # type: ignore[union-attr]
+        sql.execute("COMMIT")
 
 
 def migrate(engine: Engine) -> None:

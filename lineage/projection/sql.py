@@ -12,7 +12,9 @@ Per dialect, the cheaper form of each bulk operation (measured with bench/ingest
   each sent as an array literal (`pg_array`);
 - many new rows: SQLite executemany; PostgreSQL COPY (executemany runs one statement per row),
   with ids drawn from the sequence first when the caller needs them;
-- lookups, and a few rows to write, on PostgreSQL: pipelined, one round trip for all of them.
+- lookups, and a few rows to write, on PostgreSQL: pipelined, one round trip for all of them,
+  on libpq's pipeline directly (lineage.projection.libpq_pipeline: psycopg's cursors cost ten
+  times its client CPU a statement), which also prepares them.
 """
 
 from __future__ import annotations
@@ -22,9 +24,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table
+
+if TYPE_CHECKING:
+    from lineage.projection.libpq_pipeline import Pipeline
 
 Row = tuple[Any, ...]
 
@@ -55,7 +60,11 @@ class Sql:
         # Pipelines and COPY as used here are psycopg 3's; psycopg2 (an explicit
         # postgresql+psycopg2 URL) gets plain statements.
         self.psycopg3 = self.postgres and hasattr(driver, "pipeline")
-        self.pipelined = False
+        self.driver = driver
+        if self.psycopg3:  # psycopg is imported only by stores on PostgreSQL
+            from lineage.projection import libpq_pipeline
+
+            self._pipes = libpq_pipeline
         version = sqlite3.sqlite_version_info
         # RETURNING arrived in SQLite 3.35; older libraries re-read inserted rows by their key.
         self.returning = self.postgres or version >= (3, 35)
@@ -63,27 +72,41 @@ class Sql:
         self.max_params = 30000 if self.postgres or version >= (3, 32) else 900
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        if self.psycopg3:  # prepared by the pipeline (lineage.db: psycopg prepares nothing)
+            return self.fetch(Query([(sql, params)]))[0]
         self.cursor.execute(_format_style(sql) if self.postgres else sql, params)
         return self.cursor.fetchall()
 
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """A statement whose rows nobody reads; in a pipeline it is answered at the next sync."""
+        pipe = self._pipe()
+        if pipe is not None:
+            pipe.send(sql, params)
+        else:
+            self.cursor.execute(_format_style(sql) if self.postgres else sql, params)
+
     def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if len(rows) == 1:
+        pipe = self._pipe()
+        if pipe is not None:
+            for row in rows:
+                pipe.send(sql, row)
+        elif len(rows) == 1:
             self.cursor.execute(_format_style(sql) if self.postgres else sql, rows[0])
         elif rows:
             self.cursor.executemany(_format_style(sql) if self.postgres else sql, rows)
 
     @contextmanager
-    def pipeline(self) -> Iterator[None]:
-        """PostgreSQL: send the statements inside without waiting for each answer."""
-        if not self.psycopg3 or self._in_callers_pipeline():
-            yield
+    def pipeline(self) -> Iterator[Pipeline | None]:
+        """PostgreSQL: send the statements inside without waiting for each answer (joining the
+        pipeline already open on the connection, if any); answered by the end."""
+        if not self.psycopg3:
+            yield None
             return
-        with self.cursor.connection.pipeline():
-            self.pipelined = True
-            try:
-                yield
-            finally:
-                self.pipelined = False
+        with self._pipes.opened(self.driver) as pipe:
+            yield pipe
+
+    def _pipe(self) -> Pipeline | None:
+        return self._pipes.active(self.driver) if self.psycopg3 else None
 
     def _chunks(self, items: Sequence[Any], width: int) -> Iterator[Sequence[Any]]:
         step = max(1, self.max_params // max(1, width))
@@ -120,37 +143,24 @@ class Sql:
                 [row for text, params in q.statements for row in self.rows(text, params)]
                 for q in queries
             ]
-        connection = self.cursor.connection
-        cursors: list[list[Any]] = []
-        with self.pipeline():
-            for query in queries:
-                cursors.append([])
-                for text, params in query.statements:
-                    cursor = connection.cursor()
-                    cursor.execute(_format_style(text), params)
-                    cursors[-1].append(cursor)
-            return [[row for cursor in group for row in cursor.fetchall()] for group in cursors]
-
-    def _in_callers_pipeline(self) -> bool:
-        """Inside a pipeline the caller opened (lineage.db.pipelined_commit): a nested one would
-        cost a round trip to enter and one to leave, so statements join the caller's."""
-        return bool(self.cursor.connection.pgconn.pipeline_status)
+        with self._pipes.opened(self.driver) as pipe:
+            answers = [[pipe.send(text, params) for text, params in q.statements] for q in queries]
+            pipe.sync()
+        return [[row for answer in group for row in answer.rows] for group in answers]
 
     def _copies(self, rows: Sequence[Row]) -> bool:
         """Whether to COPY `rows`: enough of them, and no pipeline, where COPY cannot run."""
-        if not self.psycopg3 or len(rows) < COPY_ROWS or self.pipelined:
-            return False
-        return not self._in_callers_pipeline()
+        return self.psycopg3 and len(rows) >= COPY_ROWS and self._pipe() is None
 
     def insert(self, table: Table, columns: Sequence[str], rows: Sequence[Row]) -> None:
         if self._copies(rows):
             self._copy(table, columns, rows)
         elif self.postgres and len(rows) > 1:
-            # executemany sends a statement per row (each a pipeline step: ~40 us of psycopg);
-            # one VALUES list is one statement.
+            # executemany sends a statement per row; one VALUES list is one statement for the
+            # server to run.
             for chunk in self._chunks(list(rows), len(columns)):
-                text = _format_style(rows_insert_sql(table, tuple(columns), len(chunk)))
-                self.cursor.execute(text, [value for row in chunk for value in row])
+                text = rows_insert_sql(table, tuple(columns), len(chunk))
+                self.execute(text, [value for row in chunk for value in row])
         else:
             self.many(insert_sql(table, tuple(columns)), rows)
 
