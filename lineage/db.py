@@ -81,6 +81,7 @@ def create_store_engine(url: str) -> Engine:
         return engine
     engine = create_engine(url, pool_size=5, max_overflow=10, connect_args=POSTGRES_SESSION)
     event.listen(engine, "connect", _statements_prepared_by_the_store)
+    event.listen(engine, "before_cursor_execute", _outside_the_pipeline)
     event.listen(engine, "checkout", _ping_if_idle)
     event.listen(engine, "checkin", _mark_used)
     return engine
@@ -93,6 +94,16 @@ def _statements_prepared_by_the_store(dbapi_conn, _record) -> None:  # type: ign
     pipeline's too; the pipeline prepares only where psycopg does not."""
     if hasattr(dbapi_conn, "prepare_threshold"):
         dbapi_conn.prepare_threshold = None
+
+
+def _outside_the_pipeline(conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+    """psycopg knows nothing of the store's own pipeline on a connection
+    (lineage.projection.libpq_pipeline) and would wait forever for an answer the pipeline
+    reads; a statement sent through SQLAlchemy meanwhile is refused instead."""
+    from lineage.projection.libpq_pipeline import active
+
+    if active(conn.connection.driver_connection) is not None:
+        raise RuntimeError(f"a SQLAlchemy statement inside the store's pipeline: {statement[:80]}")
 
 
 def _ping_if_idle(dbapi_conn, record, _proxy) -> None:  # type: ignore[no-untyped-def]

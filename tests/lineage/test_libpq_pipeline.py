@@ -157,3 +157,13 @@ def test_outside_autocommit_the_statements_run_in_a_transaction(
     driver.rollback()
     with driver.cursor() as cursor:
         assert cursor.execute("SELECT count(*) FROM t").fetchone() == (0,)
+
+
+def test_a_sqlalchemy_statement_inside_is_refused_not_left_waiting(engine: Engine) -> None:
+    """psycopg, unaware of the pipeline, would wait forever for its answer."""
+    with engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        with pytest.raises(RuntimeError, match="inside the store's pipeline"), opened(driver):
+            conn.exec_driver_sql("SELECT 1")
+        conn.rollback()
+        assert conn.exec_driver_sql("SELECT 2").scalar() == 2
