@@ -252,9 +252,10 @@ def pipelined_commit(conn: Connection, wanted: bool = True) -> Iterator[None]:
     """psycopg 3: send the statements inside, and the COMMIT, without waiting for each answer.
 
     Only reads whose rows are fetched wait (lineage.projection.sql runs them as such); the
-    writes queue up and go with the next read or the COMMIT. SQLAlchemy Core statements do not
-    work inside (they look for rows before any arrived). The COMMIT is sent only when the body
-    completes; SQLAlchemy's own commit after it finds nothing left to do.
+    writes go as they are made and are answered with the next read or the COMMIT. SQLAlchemy
+    statements are refused inside (the pipeline is the store's own, on libpq: psycopg would wait
+    for answers it never reads). The COMMIT is sent only when the body completes; SQLAlchemy's
+    own commit after it finds nothing left to do.
     """
     from lineage.projection.sql import Sql  # the projection's package imports this module
 

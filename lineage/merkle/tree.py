@@ -179,7 +179,7 @@ def _insert_nodes(conn: Connection, first: int, hashes: list[bytes]) -> None:
     hashing (5 us against 0.9 us a row on SQLite); on PostgreSQL one INSERT of two unnested arrays
     instead of a round trip per row.
     """
-    sql = Sql(conn)  # the driver: inside a pipeline SQLAlchemy would wait for a result
+    sql = Sql(conn)  # the driver: SQLAlchemy statements are refused inside the pipeline
     if sql.postgres:
         positions = list(range(first, first + len(hashes)))
         sql.many(NODES_FROM_ARRAYS, [(pg_array(positions), pg_array(hashes))])
