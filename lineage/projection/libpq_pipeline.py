@@ -192,8 +192,20 @@ def opened(driver: Connection) -> Iterator[Pipeline]:
         raise
     finally:
         del _ACTIVE[driver]
-        if pipeline.pg.status == pq.ConnStatus.OK and not pipeline.owed:
-            pipeline.pg.exit_pipeline_mode()
+        _leave(driver)
+
+
+def _leave(driver: Connection) -> None:
+    """Out of pipeline mode; a connection that cannot leave it (answers still unread after an
+    interrupted failure) is closed, so that no one uses it in a state nobody knows."""
+    pg = driver.pgconn
+    if pg.status != pq.ConnStatus.OK:
+        return
+    try:
+        pg.exit_pipeline_mode()
+    except errors.Error:
+        with suppress(errors.Error):
+            driver.close()
 
 
 def begin_command(driver: Connection) -> str:

@@ -167,3 +167,13 @@ def test_a_sqlalchemy_statement_inside_is_refused_not_left_waiting(engine: Engin
             conn.exec_driver_sql("SELECT 1")
         conn.rollback()
         assert conn.exec_driver_sql("SELECT 2").scalar() == 2
+
+
+def test_a_connection_that_cannot_leave_the_pipeline_is_closed(pg_url: str) -> None:
+    """Answers left unread (an interrupted failure) would confuse whoever used it next."""
+    driver = psycopg.connect(pg_url.replace("+psycopg", ""))
+    with pytest.raises(KeyboardInterrupt), opened(driver) as pipe:
+        pipe.send("SELECT pg_sleep(0.05)")
+        pipe.pg.pipeline_sync()  # an answer the pipeline does not know it owes
+        raise KeyboardInterrupt
+    assert driver.closed
