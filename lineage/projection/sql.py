@@ -23,7 +23,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table
@@ -56,7 +56,6 @@ class Sql:
     def __init__(self, conn: Connection) -> None:
         self.postgres = conn.dialect.name == "postgresql"
         driver = conn.connection.driver_connection
-        self.cursor = driver.cursor()  # type: ignore[union-attr]
         # Pipelines and COPY as used here are psycopg 3's; psycopg2 (an explicit
         # postgresql+psycopg2 URL) gets plain statements.
         self.psycopg3 = self.postgres and hasattr(driver, "pipeline")
@@ -71,6 +70,12 @@ class Sql:
         # SQLite's parameter limit is 32766 since 3.32, 999 before; PostgreSQL's is 65535.
         self.max_params = 30000 if self.postgres or version >= (3, 32) else 900
 
+    @cached_property
+    def cursor(self) -> Any:
+        """The driver's cursor: SQLite's, psycopg2's, and psycopg 3's for COPY only (everything
+        else goes through the pipeline). Made on first use: an append makes several Sql."""
+        return self.driver.cursor()
+
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         if self.psycopg3:  # prepared by the pipeline (lineage.db: psycopg prepares nothing)
             return self.fetch(Query([(sql, params)]))[0]
@@ -79,20 +84,18 @@ class Sql:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """A statement whose rows nobody reads; in a pipeline it is answered at the next sync."""
-        pipe = self._pipe()
-        if pipe is not None:
-            pipe.send(sql, params)
-        else:
-            self.cursor.execute(_format_style(sql) if self.postgres else sql, params)
+        self.many(sql, [params])
 
     def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        pipe = self._pipe()
-        if pipe is not None:
-            for row in rows:
-                pipe.send(sql, row)
+        if not rows:
+            return
+        if self.psycopg3:  # joins the open pipeline; else one of its own, answered at once
+            with self._pipes.opened(self.driver) as pipe:
+                for row in rows:
+                    pipe.send(sql, row)
         elif len(rows) == 1:
             self.cursor.execute(_format_style(sql) if self.postgres else sql, rows[0])
-        elif rows:
+        else:
             self.cursor.executemany(_format_style(sql) if self.postgres else sql, rows)
 
     @contextmanager

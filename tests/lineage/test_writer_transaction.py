@@ -37,7 +37,7 @@ def _fail_projection(monkeypatch: pytest.MonkeyPatch, how: str) -> None:
 
     def failing(conn, entries, preload=None):  # type: ignore[no-untyped-def]
         if how == "server":
-            Sql(conn).cursor.execute("SELECT 1 / 0")  # the server refuses; the pipeline raises
+            Sql(conn).execute("SELECT 1 / 0")  # queued in the pipeline; the server refuses it
         raise RuntimeError("projection failed")
 
     monkeypatch.setattr(store_module, "project_entries", failing)
