@@ -39,6 +39,9 @@ TARGET_S = 2.0
 BATCH = 1000
 # The page's graph (the sidebar holds a hidden one that loads the renderer: ui/components/renderer)
 GRAPH = '[data-testid="stMain"] [data-testid="stGraphVizChart"] svg'
+# Graphviz names each node's group by a <title> holding its id; a model version's id starts
+# with "namespace/name@" (ui/components/graph.py).
+NODE_TITLE = "g.node > title"
 
 
 def load(url: str, size: str) -> list[ModelVersion]:
@@ -92,8 +95,10 @@ def time_traces(base: str, models: list[ModelVersion]) -> list[float]:
 
 
 def _trace_once(page: Any, model: ModelVersion) -> float:
-    """Seconds from submitting the model's name to its headline and graph being on screen (the
-    page keeps the previous model's graph until the new one replaces it, so both are awaited)."""
+    """Seconds from submitting the model's name to its headline and its own graph being on
+    screen. The page can still show the previous model's graph when the new headline arrives
+    (Streamlit keeps an element until the run replaces it), so the graph awaited is the one
+    holding this model's node, not any graph."""
     box = page.get_by_role("textbox", name="Search models")
     box.fill(f"{model.namespace}/{model.name}")
     started = time.perf_counter()
@@ -101,13 +106,19 @@ def _trace_once(page: Any, model: ModelVersion) -> float:
     try:
         heading = page.get_by_role("heading", name=f"{model.namespace}/{model.name} @")
         heading.wait_for(state="visible")
-        page.locator(GRAPH).wait_for(state="visible")
+        model_graph(page, model).wait_for(state="visible")
     except Exception:
         page.screenshot(path="/tmp/app_trace_failure.png", full_page=True)
         raise
     elapsed = time.perf_counter() - started
     _settle(page)
     return elapsed
+
+
+def model_graph(page: Any, model: ModelVersion) -> Any:
+    """The page's graph that holds a node of `model` (any version)."""
+    node = page.locator(NODE_TITLE, has_text=f"{model.namespace}/{model.name}@")
+    return page.locator(GRAPH).filter(has=node)
 
 
 def _sign_in(page: Any, base: str) -> None:
