@@ -38,7 +38,14 @@ class NewEntry:
 
 
 HEAD_SQL = "SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1"
-KEYS_SQL = "SELECT key, seq FROM audit_log WHERE key {in}"
+# Stored entries by (event_time, key), the log's unique pair (migration 0015): the key alone
+# has no index of its own.
+KEYS_SQL = (
+    "WITH q(event_time, key) AS ({values}) SELECT a.key, a.seq FROM q "
+    "JOIN audit_log a ON a.event_time = q.event_time AND a.key = q.key"
+)
+KEY_CASTS = ("VARCHAR", "VARCHAR")
+EntryKey = tuple[str, str]  # an event's (event_time, key)
 # The frontier of a tree as large as the log (the append checks that it is): the node of each
 # set bit l of the head's seq n has index 2 * (n >> (l + 1)) at level l; its position is
 # layout.position's formula, with popcount spelled portably (bit_count needs PostgreSQL 14).
@@ -86,7 +93,9 @@ class AppendReads:
         return size_of(self.tree[0]) == (self.head[0], True)
 
 
-def read_state(conn: Connection, keys: Iterable[str], extra: Sequence[Query] = ()) -> AppendReads:
+def read_state(
+    conn: Connection, keys: Iterable[EntryKey], extra: Sequence[Query] = ()
+) -> AppendReads:
     """Everything the append reads, and `extra` queries, in one round trip on PostgreSQL.
 
     On PostgreSQL the first statements begin the transaction, when the caller left that to them,
@@ -96,7 +105,7 @@ def read_state(conn: Connection, keys: Iterable[str], extra: Sequence[Query] = (
     statements of their own (one taking the lock would read a snapshot older than the lock).
     """
     sql = Sql(conn)
-    unique = list(dict.fromkeys(keys))
+    known = sql.join_values(KEYS_SQL, list(dict.fromkeys(keys)), KEY_CASTS)
     if sql.postgres:
         begin = begin_left_to_caller(conn)
         with sql.pipeline():
@@ -104,20 +113,25 @@ def read_state(conn: Connection, keys: Iterable[str], extra: Sequence[Query] = (
                 sql.execute("BEGIN")  # no rows to fetch: not one of the queries
             _lock, known, state, *rest = sql.fetch(
                 Query([(WRITER_LOCK_SQL, [])]),
-                sql.where_in(KEYS_SQL, unique),
+                known,
                 Query([(STATE_SQL, [])]),
                 *extra,
             )
         return _tagged_reads(known, state, rest)
-    known, head, top, *rest = sql.fetch(
-        sql.where_in(KEYS_SQL, unique), Query([(HEAD_SQL, [])]), Query([(TOP_SQL, [])]), *extra
+    stored, head, top, *rest = sql.fetch(
+        known, Query([(HEAD_SQL, [])]), Query([(TOP_SQL, [])]), *extra
     )
     return AppendReads(
-        dict(known),
+        dict(stored),
         (head[0][0], head[0][1]) if head else (0, GENESIS_HASH),
         (top[0][0], {}),
         rest,
     )
+
+
+def entry_keys(batch: Iterable[PreparedEvent]) -> list[EntryKey]:
+    """What the log's unique index knows each event by."""
+    return [(p.event_time, p.key) for p in batch]
 
 
 def _tagged_reads(known: list[Row], rows: list[Row], rest: list[list[Row]]) -> AppendReads:
@@ -147,7 +161,7 @@ def append_batch(
     The new entries' Merkle leaves go into the tree in the same transaction, so the log and the
     tree never disagree. `reads`: read_state of this transaction, if the caller read it already.
     """
-    reads = reads or read_state(conn, (p.key for p in batch))
+    reads = reads or read_state(conn, entry_keys(batch))
     known = dict(reads.known)
     seq, prev = reads.head
     start = seq

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError
 
 from lineage.analyzer import StatisticsRefresher
-from lineage.append import NewEntry, append_batch, read_state
+from lineage.append import NewEntry, append_batch, entry_keys, read_state
 from lineage.checkpointer import WalCheckpointer
 from lineage.collector import collector_paused
 from lineage.db import (
@@ -209,8 +209,7 @@ class AuditStore:
         small = len(prepared) < COPY_ROWS
         # A few events on PostgreSQL: the projection's lookups go with the append's reads too.
         preload = Preload(conn, prepared) if small and self.dialect == "postgresql" else None
-        keys = (p.key for p in prepared)
-        reads = read_state(conn, keys, preload.queries if preload else ())
+        reads = read_state(conn, entry_keys(prepared), preload.queries if preload else ())
         if preload:
             preload.found = reads.extra
         received_at = now_store_time()

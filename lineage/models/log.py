@@ -10,11 +10,16 @@ class LogEntry(SQLModel, table=True):
     """One stored event, chained to its predecessor by hash."""
 
     __tablename__ = "audit_log"
+    # The idempotency key is unique with the event's time in front: a key alone is random, so
+    # each append dirtied a page of its index anywhere in it, where keys by time go to the end
+    # (migration 0015). The key is the hash of the canonical event, which holds its time, so an
+    # equal key means an equal time and the pair refuses exactly what the key alone did.
+    __table_args__ = (Index("ux_audit_log_event_time_key", "event_time", "key", unique=True),)
 
     seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    key: str = Field(max_length=64, unique=True)
+    key: str = Field(max_length=64)
     received_at: str = Field(max_length=32)
-    event_time: str = Field(max_length=32, index=True)
+    event_time: str = Field(max_length=32)
     event_type: str = Field(max_length=16)
     producer: str = Field(max_length=512)
     submitter: str | None = Field(default=None, max_length=128)
