@@ -174,3 +174,22 @@ def test_signed_out_sees_only_the_sign_in_form(app) -> None:  # type: ignore[no-
     for page in TITLES:
         with pytest.raises(ValueError, match="registered"):
             at.switch_page(f"app_pages/{page}.py")
+
+
+def _graph_element(at: AppTest) -> str:
+    (chart,) = at.main.get("graphviz_chart")
+    return chart.proto.element_id
+
+
+def test_each_new_graph_is_drawn_at_a_place_of_its_own(app) -> None:  # type: ignore[no-untyped-def]
+    """The browser drew a graph slowly where the previous one had been (ui/app_pages/trace.py,
+    graph_place); the same graph keeps its place across reruns."""
+    at = visit(app("ada"), "trace")
+    first = _graph_element(at)
+    assert _graph_element(at.run()) == first
+    people = next(t for t in at.toggle if t.label == "People in the graph")
+    people.set_value(False).run()
+    without = _graph_element(at)
+    assert without != first
+    next(t for t in at.toggle if t.label == "People in the graph").set_value(True).run()
+    assert _graph_element(at) not in (without,)

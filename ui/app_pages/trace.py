@@ -21,6 +21,7 @@ from ui.components.pickers import (
     version_picker,
 )
 
+GRAPH_DRAWN, GRAPH_NESTED = "trace_graph_drawn", "trace_graph_nested"
 ENVIRONMENT = "production"  # the version live here is the one an auditor usually asks about
 
 
@@ -42,6 +43,29 @@ def headline(trace: dict[str, Any]) -> None:
     cols[4].metric("People and services", len(trace["actors"]) or "hidden")
 
 
+def graph_place(dot: str) -> Any:
+    """Where to draw `dot`: a container of its own, one level deeper or shallower than the
+    previous graph's.
+
+    Drawing each graph in a container of its own (keyed by the graph) fixed the browser
+    spending tens of seconds morphing one large graph into the next, but not every time: at 1M
+    events, tracing the benchmark's five deep models one after another, the browser's main thread
+    was still busy 1.6-5.9 s (long tasks, a `longtask` observer; one of 4.8 s) for one or two of
+    them in four runs of five, 0.2-1.1 s otherwise. Streamlit names a chart's element by its
+    place in the page, and consecutive graphs had the same place. Alternating the depth gives
+    each graph a place of its own: in eight runs of the same five traces no trace's long tasks
+    then passed 1.1 s, and no trace after the first took over 1.3 s. Why the same place cost
+    so much was not pinned down (no two charts were ever on the page at once, and no chart's
+    element was reused).
+    """
+    digest = zlib.crc32(dot.encode())
+    if st.session_state.get(GRAPH_DRAWN) != digest:
+        st.session_state[GRAPH_DRAWN] = digest
+        st.session_state[GRAPH_NESTED] = not st.session_state.get(GRAPH_NESTED, False)
+    place = st.container(key=f"trace_graph_{digest}")
+    return place.container() if st.session_state[GRAPH_NESTED] else place
+
+
 def graph_and_details(trace: dict[str, Any], principal: Principal) -> None:
     people = is_allowed(principal, READ_PERSONAL) and st.toggle(
         "People in the graph", value=True, key="trace_people", help="Who launched each run."
@@ -53,9 +77,7 @@ def graph_and_details(trace: dict[str, Any], principal: Principal) -> None:
             count = len(drawing.nodes)
             st.warning(f"{count} nodes are too many to draw; the tables below hold them all.")
         else:
-            # A new element per graph: updating the previous model's chart in place made the
-            # browser spend tens of seconds reconciling one large SVG into another.
-            with st.container(key=f"trace_graph_{zlib.crc32(drawing.dot.encode())}"):
+            with graph_place(drawing.dot):
                 st.graphviz_chart(drawing.dot, width="content")
             who = "; dashed: who launched what" if people and not drawing.condensed else ""
             st.caption(
