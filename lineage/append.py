@@ -105,7 +105,7 @@ def read_state(
     statements of their own (one taking the lock would read a snapshot older than the lock).
     """
     sql = Sql(conn)
-    known = sql.join_values(KEYS_SQL, list(dict.fromkeys(keys)), KEY_CASTS)
+    stored_keys = sql.join_values(KEYS_SQL, list(dict.fromkeys(keys)), KEY_CASTS)
     if sql.postgres:
         begin = begin_left_to_caller(conn)
         with sql.pipeline():
@@ -113,16 +113,16 @@ def read_state(
                 sql.execute("BEGIN")  # no rows to fetch: not one of the queries
             _lock, known, state, *rest = sql.fetch(
                 Query([(WRITER_LOCK_SQL, [])]),
-                known,
+                stored_keys,
                 Query([(STATE_SQL, [])]),
                 *extra,
             )
         return _tagged_reads(known, state, rest)
-    stored, head, top, *rest = sql.fetch(
-        known, Query([(HEAD_SQL, [])]), Query([(TOP_SQL, [])]), *extra
+    known, head, top, *rest = sql.fetch(
+        stored_keys, Query([(HEAD_SQL, [])]), Query([(TOP_SQL, [])]), *extra
     )
     return AppendReads(
-        dict(stored),
+        dict(known),
         (head[0][0], head[0][1]) if head else (0, GENESIS_HASH),
         (top[0][0], {}),
         rest,

@@ -192,4 +192,4 @@ def test_each_new_graph_is_drawn_at_a_place_of_its_own(app) -> None:  # type: ig
     without = _graph_element(at)
     assert without != first
     next(t for t in at.toggle if t.label == "People in the graph").set_value(True).run()
-    assert _graph_element(at) not in (without,)
+    assert _graph_element(at) != without
