@@ -34,9 +34,10 @@ def streamlit_command(port: int, address: str = "127.0.0.1") -> list[str]:
         "minimal",
         "--client.showErrorDetails",
         "none",
-        # Streamlit collects the whole heap after every script run by default: 130-390 ms each
-        # on a server holding a deep trace of a 1M store (gc.callbacks), one or two of which
-        # were most of the slowest trace's 2.4 s. Python's own thresholds collect instead.
+        # Streamlit collects the whole heap after every script run by default: 120-390 ms each
+        # on a server holding a deep trace of a 1M store (gc.callbacks), with the GIL held.
+        # Python's own thresholds collect instead. (The slowest traces were the browser's:
+        # docs/PERFORMANCE.md, twelfth and thirteenth rounds.)
         "--runner.postScriptGC",
         "false",
     ]
