@@ -37,7 +37,15 @@ from lineage.retention.segments import (
     stored_segments,
 )
 
-__all__ = ["ChainReport", "IntegrityReport", "Problem", "report_json", "verify_chain", "verify_log"]
+__all__ = [
+    "ChainReport",
+    "IntegrityReport",
+    "Problem",
+    "log_size",
+    "report_json",
+    "verify_chain",
+    "verify_log",
+]
 
 
 @dataclass
@@ -60,6 +68,12 @@ class IntegrityReport:
     @property
     def ok(self) -> bool:
         return self.chain.ok and self.tree.ok and self.heads.ok
+
+
+def log_size(engine: Engine) -> int:
+    """How many entries a full check would re-hash (archived ones aside): the last seq."""
+    with engine.connect() as conn:
+        return snapshot(conn).last_seq
 
 
 def verify_chain(engine: Engine, *, stop_at_first: bool = False) -> ChainReport:

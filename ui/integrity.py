@@ -1,9 +1,12 @@
 """The integrity status: a full `verify` in the background, its last result shown at once.
 
 A full check re-hashes every entry (seconds on a million entries), so pages never wait for it:
-one verification runs per store at a time, in a thread, when the last result is older than
-VERIFY_TTL or someone asks for a fresh one; pages show the latest finished result and when it
-was taken. A small log's check finishes within WAIT seconds, so it still appears on first load.
+one verification runs per store at a time, started from a thread when the last result is older
+than VERIFY_TTL or someone asks for a fresh one; pages show the latest finished result and when
+it was taken. A small log is checked in that thread within WAIT seconds, so its result appears
+on first load. A large one is checked in a child process at a lower priority
+(lineage.verify_process), and no page waits for it: in the server's thread it would hold the
+interpreter lock and both cores for seconds, and every page drawn meanwhile would wait.
 """
 
 from __future__ import annotations
@@ -17,12 +20,16 @@ from typing import Any
 import streamlit as st
 
 from lineage.timeutil import now_store_time
-from lineage.verify import report_json, verify_log
+from lineage.verify import log_size, report_json, verify_log
+from lineage.verify_process import verify_in_child
 from ui import data
 
 log = logging.getLogger(__name__)
 VERIFY_TTL = 300  # seconds between background checks
-WAIT = 3.0  # seconds a page waits for a check it started
+WAIT = 3.0  # seconds a page waits for a check it started in its own thread
+# From this size the check runs in a child process: at 50,000 entries it takes about half a
+# second (verify splits into two processes from there too, lineage.merkle.parallel).
+CHILD_FROM = 50_000
 
 
 @dataclass
@@ -42,23 +49,29 @@ def _status(db: str) -> Integrity:
 
 def status(*, refresh: bool = False) -> Integrity:
     """The latest result; starts a check in the background when stale (or asked to)."""
-    state, store = _status(data.url()), data.store()
+    url, store = data.url(), data.store()
+    state, worker, in_child = _status(url), None, False
     with state.lock:
         stale = state.report is None or time.monotonic() - state.finished > VERIFY_TTL
         if (stale or refresh) and state.started_at is None:
             state.started_at = now_store_time()
-            worker = threading.Thread(target=_check, args=(state, store), daemon=True)
+            in_child = log_size(store.engine) >= CHILD_FROM
+            worker = threading.Thread(
+                target=_check, args=(state, store, url if in_child else None), daemon=True
+            )
             worker.start()
-        else:
-            worker = None
-    if worker is not None:
+    if worker is not None and not in_child:
         worker.join(WAIT)
     return state
 
 
-def _check(state: Integrity, store: Any) -> None:
+def _check(state: Integrity, store: Any, child_url: str | None) -> None:
+    """Check the store, in this thread or (given its URL) in a child process."""
     try:
-        report = {**report_json(verify_log(store.engine, keys=store.keys))}
+        if child_url is not None:
+            report = verify_in_child(child_url, store.settings.keys_dir)
+        else:
+            report = {**report_json(verify_log(store.engine, keys=store.keys))}
         report["checked_at"] = now_store_time()
         error = None
     except Exception as exc:  # shown on the page; the next check retries

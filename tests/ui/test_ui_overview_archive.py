@@ -6,24 +6,20 @@ A store of its own (not the demo copy): its entries are years old, so retention 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
-from ui_helpers import principal
+from ui_helpers import app_as, forget_stores, store_for_app
 
 from lineage.accounts.service import add_user
 from lineage.cli.app import app as cli
 from lineage.cli.session import LOCAL_OPERATOR
 from lineage.retention.archive import ArchiveOutcome, archive_due
 from lineage.retention.policy import RetentionPolicy
-from lineage.store import AuditStore
 from lineage.timeutil import now_store_time
 
-APP = Path(__file__).resolve().parents[2] / "ui" / "app.py"
 OLD = 8
 PASSWORD = "correct horse battery"
 
@@ -31,12 +27,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 def archived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kit) -> Iterator[ArchiveOutcome]:  # type: ignore[no-untyped-def]
     """Eight 2016 entries archived by a one-year retention, three recent ones kept."""
-    import streamlit as st
-
-    url = f"sqlite:///{tmp_path / 'audit.db'}"
-    monkeypatch.setenv("MLAUDIT_HOME", str(tmp_path))
-    monkeypatch.setenv("MLAUDIT_DATABASE_URL", url)
-    store = AuditStore.open(url)
+    store = store_for_app(tmp_path, monkeypatch)
     old = [kit.event(f"old{i}", "job", time=f"2016-01-0{i + 1}T00:00:00Z") for i in range(OLD)]
     store.ingest([*old, *(kit.event(f"new{i}", "job", time=now_store_time()) for i in range(3))])
     outcome = archive_due(store, LOCAL_OPERATOR, RetentionPolicy(default_days=365))
@@ -44,21 +35,11 @@ def archived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kit) -> Iterator[A
     add_user(store, LOCAL_OPERATOR, "aud", ["auditor"], password=PASSWORD)
     store.close()
     yield outcome
-    st.cache_data.clear()
-    st.cache_resource.clear()  # the integrity status is kept per store: start the next clean
-
-
-def overview(name: str) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.session_state["mlaudit_principal"] = principal(name)
-    at.session_state["mlaudit_last_seen"] = time.monotonic()
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    forget_stores()
 
 
 def test_the_banner_names_the_archived_segments(archived: ArchiveOutcome) -> None:
-    at = overview("aud")
+    at = app_as("aud")
     assert any("Verified" in s.value for s in at.success)
     segments = len(archived.archived)
     notes = [i.value for i in at.info if "archived segment" in i.value]
@@ -72,7 +53,7 @@ def test_the_banner_names_the_archived_segments(archived: ArchiveOutcome) -> Non
 def test_a_missing_archive_file_is_said_plainly(archived: ArchiveOutcome) -> None:
     gone = archived.archived[0]
     gone.data_file.unlink()
-    at = overview("aud")
+    at = app_as("aud")
     assert any("Verified" in s.value for s in at.success), "a missing file is not a failed check"
     (warning,) = [w.value for w in at.warning]
     assert "**1 archive file(s) missing**" in warning and gone.data_file.name in warning

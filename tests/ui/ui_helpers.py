@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 from streamlit.testing.v1 import AppTest
@@ -14,6 +16,35 @@ from lineage.store import AuditStore
 from lineage.timeutil import now_store_time
 
 MODEL = "breast_cancer_model"
+
+
+APP = Path(__file__).resolve().parents[2] / "ui" / "app.py"
+
+
+def store_for_app(folder: Path, monkeypatch: Any) -> AuditStore:
+    """A store of its own in `folder`, the one the app opens (its home and URL in the env)."""
+    url = f"sqlite:///{folder / 'audit.db'}"
+    monkeypatch.setenv("MLAUDIT_HOME", str(folder))
+    monkeypatch.setenv("MLAUDIT_DATABASE_URL", url)
+    return AuditStore.open(url)
+
+
+def forget_stores() -> None:
+    """Drop the app's cached stores and results (the integrity status is kept per store)."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def app_as(name: str) -> AppTest:
+    """The app's landing page (the Overview) run once for `name`, signed in."""
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state["mlaudit_principal"] = principal(name)
+    at.session_state["mlaudit_last_seen"] = time.monotonic()
+    at.run()
+    assert not at.exception, at.exception
+    return at
 
 
 def principal(name: str) -> Principal:
