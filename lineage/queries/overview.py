@@ -44,11 +44,17 @@ def bucket_for(since: str, until: str) -> tuple[int, str]:
 
 
 def time_range(engine: Engine) -> tuple[str, str] | None:
-    """First and last event time in the log (two index lookups), None when it is empty."""
-    log = LogEntry.__table__
+    """First and last event time in the log (two index lookups), None when it is empty.
+
+    Each end is a subquery of its own: SQLite answers a lone min() or max() from the end of an
+    index, but with both in one SELECT it reads the whole index (250 ms at a million entries)."""
+    column = LogEntry.__table__.c.event_time
     with engine.connect() as conn:
         first, last = conn.execute(
-            select(func.min(log.c.event_time), func.max(log.c.event_time))
+            select(
+                select(func.min(column)).scalar_subquery(),
+                select(func.max(column)).scalar_subquery(),
+            )
         ).one()
     return (first, last) if first else None
 
