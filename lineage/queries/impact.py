@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, text
 
 from lineage.queries.graph_sql import END_OF_TIME, walk_downstream_reach
-from lineage.queries.nodes import VERSIONS, chunked_rows, version_view
+from lineage.queries.nodes import VERSIONS, as_it_stood, chunked_rows, version_view
 from lineage.queries.resolve import resolve_dataset
 from lineage.timeutil import to_store_time
 
@@ -68,11 +68,12 @@ def impact(
         root = resolve_dataset(conn, dataset, namespace=namespace)
         reached = walk_downstream_reach(conn, root["id"], bound)
         counts = _per_dataset(reached)
-        datasets = _datasets(conn, counts)
+        datasets = _datasets(conn, counts, bound)
         summaries = _summaries(reached, counts, datasets)
         page, total = _page(reached, counts, datasets, kind, offset, limit)
         latest = [s.pop("latest_id") for s in summaries]
-        versions = {v["id"]: v for v in chunked_rows(conn, VERSIONS, {*page, *latest})}
+        rows = chunked_rows(conn, VERSIONS, {*page, *latest})
+        versions = {v["id"]: as_it_stood(v, bound) for v in rows}
         models = [s for s in summaries if s["kind"] == "MODEL"]
         deployments = _deployments(conn, reached, [s["dataset_id"] for s in models], bound)
     for summary, version_id in zip(summaries, latest, strict=True):
@@ -96,8 +97,8 @@ def _per_dataset(reached: dict[int, tuple[int, int]]) -> Counter[int]:
     return Counter(dataset_id for _, dataset_id in reached.values())
 
 
-def _datasets(conn: Connection, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    return {row["id"]: row for row in chunked_rows(conn, DATASETS, ids)}
+def _datasets(conn: Connection, ids: Iterable[int], bound: str) -> dict[int, dict[str, Any]]:
+    return {row["id"]: as_it_stood(row, bound) for row in chunked_rows(conn, DATASETS, ids)}
 
 
 def _summaries(

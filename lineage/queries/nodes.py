@@ -237,6 +237,13 @@ def _facet(name: str, postgres: bool) -> str:
     return f"json_quote(json_extract(r.facets, '$.{name}'))"
 
 
+def as_it_stood(row: dict[str, Any], bound: str) -> dict[str, Any]:
+    """A dataset's (or version's) row as it stood at `bound`: a deletion recorded later had not
+    happened yet. The rows hold a dataset's one, current deletion time."""
+    deleted = row.get("deleted_at")
+    return {**row, "deleted_at": None} if deleted and deleted > bound else row
+
+
 def version_view(row: dict[str, Any], depth: int | None = None) -> dict[str, Any]:
     view = {
         "namespace": row["namespace"],

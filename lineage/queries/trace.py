@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 
 from lineage.queries.graph_sql import END_OF_TIME, walk_upstream_reads
 from lineage.queries.ml import deployments_of, evaluations_of, live_of
-from lineage.queries.nodes import load_versions_made, version_view
+from lineage.queries.nodes import as_it_stood, load_versions_made, version_view
 from lineage.queries.resolve import resolve_dataset, resolve_version
 from lineage.timeutil import to_store_time
 
@@ -32,6 +32,8 @@ def trace(
         bound = cutoff or END_OF_TIME
         depths, read_pairs = walk_upstream_reads(conn, start["id"], bound)
         versions, producers, runs = load_versions_made(conn, depths, bound, (TRAINING,))
+        versions = [as_it_stood(v, bound) for v in versions]
+        dataset = as_it_stood(dataset, bound)
         evaluations = evaluations_of(conn, start["id"], bound)
         deployments = deployments_of(conn, dataset["id"], bound)
     return _assemble(

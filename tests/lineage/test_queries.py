@@ -65,6 +65,21 @@ def test_trace_as_of_shows_the_past(history_store) -> None:  # type: ignore[no-u
     assert [d["action"] for d in earlier["deployments"]] == ["deploy"]
 
 
+def test_as_of_a_deletion_not_yet_made_shows_nothing_deleted(history_store) -> None:  # type: ignore[no-untyped-def]
+    def raw_deleted(result: dict, key: str) -> list:
+        return [d["deleted_at"] for d in result[key] if d["name"] == "raw"]
+
+    engine, deleted = history_store.engine, "2026-01-04T00:00:00.000000Z"
+    assert raw_deleted(trace(engine, "model", version="m1"), "datasets") == [deleted]
+    before = trace(engine, "model", version="m1", as_of="2026-01-03T23:59:59Z")
+    assert raw_deleted(before, "datasets") == [None]
+    assert raw_deleted(trace(engine, "model", version="m1", as_of=deleted), "datasets") == [deleted]
+    source = {"dataset": "source.csv"}
+    assert raw_deleted(impact(engine, **source), "datasets") == [deleted]
+    earlier = impact(engine, **source, as_of="2026-01-03T00:00:00Z")
+    assert raw_deleted(earlier, "datasets") == raw_deleted(earlier, "versions") == [None]
+
+
 def test_impact_lists_derived_data_models_and_deployments(history_store) -> None:  # type: ignore[no-untyped-def]
     result = impact(history_store.engine, "raw")
     assert [(d["name"], d["versions"], d["nearest_depth"]) for d in result["datasets"]] == [
