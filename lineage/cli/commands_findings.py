@@ -15,7 +15,7 @@ from rich.table import Table
 
 from lineage.accounts.redaction import REDACTED
 from lineage.authz import READ_FINDINGS, READ_PERSONAL, TRIAGE_FINDINGS, Principal, is_allowed
-from lineage.cli.output import DB_HELP, console, fail, open_store, print_json, when
+from lineage.cli.output import DB_HELP, console, fail, open_store, print_json, time_option, when
 from lineage.cli.session import audited, permit
 from lineage.errors import AuditError
 from lineage.findings import (
@@ -61,8 +61,8 @@ def list_command(
     status: Annotated[str | None, typer.Option(help=f"One of: {', '.join(STATUSES)}.")] = None,
     kind: Annotated[str | None, typer.Option(help=f"One of: {', '.join(KINDS)}.")] = None,
     severity: Annotated[str | None, typer.Option(help=f"One of: {', '.join(SEVERITIES)}.")] = None,
-    since: Annotated[str | None, typer.Option(help="ISO time: seen at or after.")] = None,
-    until: Annotated[str | None, typer.Option(help="ISO time: first seen before.")] = None,
+    since: Annotated[str | None, time_option("ISO time: seen at or after.")] = None,
+    until: Annotated[str | None, time_option("ISO time: first seen before.")] = None,
     db: Db = None,
     as_json: Json = False,
 ) -> None:

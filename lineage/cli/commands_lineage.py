@@ -9,7 +9,7 @@ import typer
 
 from lineage.accounts.redaction import for_principal
 from lineage.authz import READ_LINEAGE
-from lineage.cli.output import DB_HELP, open_store, print_json
+from lineage.cli.output import DB_HELP, open_store, print_json, time_option
 from lineage.cli.render_lineage import render_history, render_impact, render_trace
 from lineage.cli.session import audited
 from lineage.queries import dataset_history, impact, trace
@@ -46,7 +46,7 @@ def trace_command(
     model: Annotated[str, typer.Argument(help="Model name (its OpenLineage dataset name).")],
     version: Annotated[str | None, typer.Option(help="Model version (default: newest).")] = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="ISO time: the lineage as it stood then.")
+        str | None, time_option("ISO time: the lineage as it stood then.", "--as-of")
     ] = None,
     namespace: Namespace = None,
     db: Db = None,
@@ -62,7 +62,7 @@ def trace_command(
 
 def impact_command(
     dataset: Annotated[str, typer.Argument(help="Dataset name.")],
-    as_of: Annotated[str | None, typer.Option("--as-of", help="ISO time.")] = None,
+    as_of: Annotated[str | None, time_option("ISO time.", "--as-of")] = None,
     namespace: Namespace = None,
     limit: Annotated[
         int, typer.Option("--limit", min=1, help="Affected versions to list (nearest first).")

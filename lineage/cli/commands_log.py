@@ -20,6 +20,7 @@ from lineage.cli.output import (
     open_store,
     print_json,
     short,
+    time_option,
     when,
 )
 from lineage.cli.session import actor_values, audited, current_principal, permit
@@ -37,8 +38,8 @@ VERIFY_TARGET = {"kind": "log", "name": "verify"}
 
 
 def events_command(
-    since: Annotated[str | None, typer.Option(help="ISO time: events at or after.")] = None,
-    until: Annotated[str | None, typer.Option(help="ISO time: events at or before.")] = None,
+    since: Annotated[str | None, time_option("ISO time: events at or after.")] = None,
+    until: Annotated[str | None, time_option("ISO time: events at or before.")] = None,
     actor: Annotated[str | None, typer.Option(help="Only this actor.")] = None,
     category: Annotated[str | None, typer.Option(help=f"One of: {', '.join(CATEGORIES)}.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many events.")] = 100,

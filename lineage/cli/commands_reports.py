@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from lineage.authz import READ_FINDINGS, RUN_REVIEWS
-from lineage.cli.output import DB_HELP, console, fail, open_store, print_json, when
+from lineage.cli.output import DB_HELP, console, fail, open_store, print_json, time_option, when
 from lineage.cli.session import permit
 from lineage.report import (
     IssuedReport,
@@ -30,8 +30,8 @@ report_app = typer.Typer(help="Issue and verify signed compliance reports.", no_
 @report_app.callback(invoke_without_command=True)
 def report_command(
     ctx: typer.Context,
-    since: Annotated[str | None, typer.Option(help=SINCE_HELP)] = None,
-    until: Annotated[str | None, typer.Option(help="Period end, ISO-8601 (default: now).")] = None,
+    since: Annotated[str | None, time_option(SINCE_HELP)] = None,
+    until: Annotated[str | None, time_option("Period end, ISO-8601 (default: now).")] = None,
     out: Annotated[
         Path, typer.Option("--out", help="Folder for report-<period>.json and .html.")
     ] = Path("."),

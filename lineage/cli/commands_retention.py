@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from lineage.authz import LEGAL_HOLD, MAINTAIN, READ_FINDINGS
-from lineage.cli.output import DB_HELP, console, err_console, open_store, print_json
+from lineage.cli.output import DB_HELP, console, err_console, open_store, print_json, time_option
 from lineage.cli.session import audited, permit
 from lineage.retention.archive import ArchiveOutcome, archive_due
 from lineage.retention.due import DuePlan, plan_due
@@ -99,8 +99,8 @@ def _status_tables(document: dict) -> None:  # type: ignore[type-arg]
 def hold_command(
     reason: Reason,
     category: Annotated[str | None, typer.Option(help="Only entries of this category.")] = None,
-    since: Annotated[str | None, typer.Option(help="Only entries from this event time.")] = None,
-    until: Annotated[str | None, typer.Option(help="Only entries up to this event time.")] = None,
+    since: Annotated[str | None, time_option("Only entries from this event time.")] = None,
+    until: Annotated[str | None, time_option("Only entries up to this event time.")] = None,
     subject: Annotated[
         str | None,
         typer.Option(

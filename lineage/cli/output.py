@@ -7,9 +7,11 @@ import shutil
 import sys
 from typing import Any, NoReturn
 
+import typer
 from rich.console import Console
 
 from lineage.store import AuditStore
+from lineage.timeutil import to_store_time
 
 # Piped output is read in wide terminals and logs: do not squeeze tables into 80 columns.
 _WIDTH = shutil.get_terminal_size((160, 40)).columns
@@ -17,6 +19,24 @@ console = Console(width=_WIDTH)
 err_console = Console(stderr=True, width=_WIDTH)
 
 DB_HELP = "Database URL (default: MLAUDIT_DATABASE_URL, else SQLite under MLAUDIT_HOME)."
+
+
+def iso_time(value: str | None) -> str | None:
+    """Option callback: a time must parse before anything runs, and the error names the option."""
+    if value is None:
+        return None
+    try:
+        to_store_time(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not an ISO-8601 time (e.g. 2026-11-28, 2026-11-28T14:30:00Z)"
+        ) from None
+    return value
+
+
+def time_option(help_text: str, *names: str) -> Any:
+    """A typer option holding an ISO-8601 time, checked by `iso_time`."""
+    return typer.Option(*names, help=help_text, callback=iso_time)
 
 
 def open_store(db: str | None) -> AuditStore:

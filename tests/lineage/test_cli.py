@@ -124,3 +124,30 @@ def test_impact_prints_summaries_and_pages_the_versions(db_url: str, events_file
     table = mlaudit(db_url, "impact", "raw", "--limit", "2").stdout
     assert "4 versions affected" in table and "Affected versions 1-2 of 4" in table
     assert "More: --offset 2" in table and "rollback" in table
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["trace", "model", "--as-of", "yesterday"],
+        ["impact", "raw", "--as-of", "yesterday"],
+        ["events", "--since", "yesterday"],
+        ["events", "--until", "yesterday"],
+        ["findings", "--since", "yesterday"],
+        ["report", "--until", "yesterday"],
+        ["retention", "hold", "--reason", "case 7", "--since", "yesterday"],
+    ],
+)
+def test_a_time_that_does_not_parse_is_refused_before_anything_runs(
+    tmp_path: Path, args: list[str]
+) -> None:
+    from typer.testing import CliRunner
+
+    from lineage.cli.app import app
+
+    database = tmp_path / "never.db"
+    done = CliRunner().invoke(app, [*args, "--db", f"sqlite:///{database}"])
+    said = " ".join(done.output.replace("│", " ").split())
+    assert done.exit_code == 2, said
+    assert f"Invalid value for '{args[-2]}': 'yesterday' is not an ISO-8601 time" in said
+    assert not database.exists()
