@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -80,6 +81,8 @@ def create_accounts(store: AuditStore, home: Path) -> DemoPeople:
         f"#   {name:<6} {', '.join(roles):<18} {passwords[name]}"
         for name, (roles, _) in ACCOUNTS.items()
     ]
+    # The demo's home too: sourced in another directory, the commands would open another store.
+    lines.append(f"export MLAUDIT_HOME={shlex.quote(str(home.resolve()))}")
     lines.append(f"export MLAUDIT_USER={AUDITOR} MLAUDIT_PASSWORD={passwords[AUDITOR]}")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as file:

@@ -127,7 +127,8 @@ def test_reviewing_again_opens_nothing_new(staged: Staged) -> None:
 def test_the_demo_credentials_sign_in_and_are_private(staged: Staged) -> None:
     path = staged.home / CREDENTIALS_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    export = path.read_text().splitlines()[-1]
+    *_, home, export = path.read_text().splitlines()
+    assert home == f"export MLAUDIT_HOME={staged.home.resolve()}"  # the store, from anywhere
     assert export.startswith("export MLAUDIT_USER=ada MLAUDIT_PASSWORD=")
     password = export.rsplit("=", 1)[1]
     assert "auditor" in login(staged.store, "ada", password).roles
