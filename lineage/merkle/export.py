@@ -19,20 +19,31 @@ from lineage.merkle.tree import stored_size
 def export_inclusion(engine: Engine, seq: int, size: int | None = None) -> dict[str, Any]:
     """Entry `seq` against the tree of `size` entries (default: the latest signed head's size)."""
     with engine.connect() as conn, conn.begin():
-        head = None
+        head, defaulted = None, size is None
         if size is None:
             head = latest_head(conn)
             size = head.tree_size if head else stored_size(conn)[0]
         else:
             head = latest_head(conn, size)
         if not 0 < seq <= size:
-            raise ProofError(f"entry seq {seq} is not in a tree of {size} entries")
+            raise ProofError(_outside(seq, size, signed=defaulted and head is not None))
         proof = inclusion_proof(conn, seq - 1, size)
         entry = next(entries_bytes(conn, seq - 1, seq), None)
     document = proof.to_json()
     document["entry"] = entry.decode() if entry is not None else None
     document["head"] = head.to_json() if head else None
     return document
+
+
+def _outside(seq: int, size: int, *, signed: bool) -> str:
+    """Why entry `seq` has no proof in the tree of `size`, and what to do about it."""
+    said = f"entry seq {seq} is not in a tree of {size} entries"
+    if seq > size and signed:
+        said += (
+            f" (the latest signed head covers {size}: sign one that covers it with "
+            "`mlaudit checkpoint`, or pass --size)"
+        )
+    return said
 
 
 def export_consistency(engine: Engine, old: int, new: int) -> dict[str, Any]:

@@ -132,3 +132,19 @@ def test_sign_head_refuses_a_truncated_log(store, kit) -> None:  # type: ignore[
     cut_tree_tail(store.engine, keep=7)
     with pytest.raises(IntegrityError, match=r"log truncated: .* covers 10 entries, log has 7"):
         sign_head(store)
+
+
+def test_an_entry_newer_than_the_latest_head_says_how_to_prove_it(store, kit) -> None:  # type: ignore[no-untyped-def]
+    from lineage.merkle.export import export_inclusion
+    from lineage.merkle.proofs import ProofError
+
+    history = ml_history(kit)
+    store.ingest(history[:4])
+    sign_head(store)
+    store.ingest(history[4:])
+    with pytest.raises(ProofError, match=r"covers 4: sign one .* `mlaudit checkpoint`, or pass"):
+        export_inclusion(store.engine, 6)
+    assert export_inclusion(store.engine, 6, size=10)["head"] is None  # the tree, unsigned
+    with pytest.raises(ProofError) as refused:
+        export_inclusion(store.engine, 6, size=5)
+    assert str(refused.value) == "entry seq 6 is not in a tree of 5 entries"
