@@ -85,4 +85,6 @@ def authorize(principal: Principal, action: str, resource: str | None = None) ->
         return
     on = f" on {resource!r}" if resource else ""
     roles = ", ".join(principal.roles) or "no role"
-    raise PermissionDenied(f"{principal.kind} with role(s) {roles} may not {action}{on}")
+    granting = [role for role, allowed in ROLE_PERMISSIONS.items() if action in allowed]
+    who_may = f"; roles that may: {', '.join(granting)}" if granting else ""
+    raise PermissionDenied(f"{principal.kind} with role(s) {roles} may not {action}{on}{who_may}")
