@@ -139,8 +139,8 @@ def review_command(
     if as_json:
         print_json(run.as_dict())
     else:
-        period = f"{window.since or 'the beginning'} .. {window.until}"
-        console.print(f"[bold]Reviews[/] of {period}:")
+        period = f"{window.since} .. {window.until}" if window.since else f"up to {window.until}"
+        console.print(f"[bold]Reviews[/] of the log {period}:")
         for result in run.results:
             status = f"[red]FAILED[/] {result.error}" if result.error else "ok"
             console.print(
