@@ -69,7 +69,10 @@ def impact_command(
     ] = IMPACT_PAGE,
     offset: Annotated[int, typer.Option("--offset", min=0, help="Versions to skip.")] = 0,
     kind: Annotated[
-        ImpactKind | None, typer.Option("--kind", help="List only datasets' or models' versions.")
+        ImpactKind | None,
+        typer.Option(
+            "--kind", case_sensitive=False, help="List only datasets' or models' versions."
+        ),
     ] = None,
     db: Db = None,
     as_json: Json = False,

@@ -102,7 +102,7 @@ def verify_command(
     try:
         check = verify_file(file, public_key, store)
     except ReportFileError as exc:
-        fail(f"{file}: {exc}")
+        fail(str(exc))  # it names the file
     if as_json:
         print_json({"ok": check.ok, **{k: v for k, v in vars(check).items() if k != "ok"}})
     elif check.ok:

@@ -33,7 +33,8 @@ def check_document(
         for data in heads:
             steps += _check_head(proof, SignedHead.from_json(data), public_key)
     except (KeyError, TypeError, ValueError, HeadFormatError) as exc:
-        return [Step(False, f"malformed proof or head: {exc!r}")]
+        missing = isinstance(exc, KeyError)
+        return [Step(False, f"malformed proof or head: {'no field ' if missing else ''}{exc}")]
     if not heads:
         steps.append(Step(False, "no signed head: the proof is only checked against its own root"))
     return steps

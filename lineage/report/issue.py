@@ -149,7 +149,8 @@ def verify_file(
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ReportFileError(f"{path}: cannot read: {exc}") from exc
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ReportFileError(f"{path}: cannot read: {reason}") from exc
     return verify_text(
         text, html=path.suffix.lower() in (".html", ".htm"), public_key=public_key, store=store
     )

@@ -118,7 +118,7 @@ def test_impact_prints_summaries_and_pages_the_versions(db_url: str, events_file
     assert found["page"] == {"offset": 0, "limit": 1, "total": 4, "kind": None}
     assert [(v["name"], v["version"]) for v in found["versions"]] == [("clean", "c2")]
     models = json.loads(
-        mlaudit(db_url, "impact", "raw", "--json", "--kind", "MODEL", "--offset", "1").stdout
+        mlaudit(db_url, "impact", "raw", "--json", "--kind", "model", "--offset", "1").stdout
     )
     assert [v["version"] for v in models["versions"]] == ["m1"]
     table = mlaudit(db_url, "impact", "raw", "--limit", "2").stdout

@@ -148,3 +148,16 @@ def test_an_entry_newer_than_the_latest_head_says_how_to_prove_it(store, kit) ->
     with pytest.raises(ProofError) as refused:
         export_inclusion(store.engine, 6, size=5)
     assert str(refused.value) == "entry seq 6 is not in a tree of 5 entries"
+
+
+def test_a_malformed_proof_or_head_is_said_in_words(store, kit) -> None:  # type: ignore[no-untyped-def]
+    from lineage.merkle.export import export_inclusion
+    from lineage.merkle.offline import check_document
+
+    store.ingest(ml_history(kit)[:3])
+    sign_head(store)
+    proof = export_inclusion(store.engine, 2)
+    (no_type,) = check_document({k: v for k, v in proof.items() if k != "type"}, [proof["head"]])
+    assert no_type.what == "malformed proof or head: no field 'type'"
+    (bad_key,) = check_document(proof, [{**proof["head"], "public_key": "00"}])
+    assert bad_key.what == "malformed proof or head: not a raw Ed25519 public key in hex: '00'"

@@ -115,3 +115,12 @@ def test_files_that_are_not_reports(text: str, html: bool, message: str) -> None
 def test_a_json_that_is_not_a_signed_report() -> None:
     check = verify_text(json.dumps({"format": "something else"}), html=False)
     assert check.failures == ["not a signed compliance report (format 'something else')"]
+
+
+def test_a_report_file_that_cannot_be_read_is_named_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from lineage.report import verify_file
+
+    missing = tmp_path / "report.json"
+    with pytest.raises(ReportFileError) as refused:
+        verify_file(missing)
+    assert str(refused.value) == f"{missing}: cannot read: No such file or directory"
