@@ -66,7 +66,7 @@ def send_events(
 
 def _refusals(refused: list[dict[str, Any]], stored: int) -> str:
     shown = "; ".join(
-        f"event #{item['index']}: {v['path']}: {v['message']}"
+        f"event {item['index'] + 1}: {v['path']}: {v['message']}"
         for item in refused[:5]
         for v in item["violations"][:2]
     )

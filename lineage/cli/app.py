@@ -24,9 +24,10 @@ from lineage.cli import (
     commands_retention,
     commands_serve,
 )
-from lineage.cli.output import fail
+from lineage.cli.output import fail, print_json
 from lineage.errors import AuditError
 
+JSON_FLAG = "--json"
 app = typer.Typer(
     name="mlaudit",
     help="Tamper-evident audit trail for ML data, models and users.",
@@ -68,6 +69,8 @@ def main() -> None:
     try:
         app()
     except AuditError as exc:
+        if JSON_FLAG in sys.argv[1:]:  # a script reading stdout learns what went wrong too
+            print_json({"ok": False, "error": str(exc), "kind": type(exc).__name__})
         fail(str(exc))
     except KeyboardInterrupt:
         sys.exit(130)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -234,6 +234,8 @@ def ingest_command(
             result = store.ingest_many(events, batch_size=batch_size, submitter=submitter)
             stored, duplicates = result.stored, result.duplicates
     except InvalidEventsError as exc:
+        if as_json:
+            print_json(_rejection(exc, len(events)))
         _report_invalid(exc, path)
         raise typer.Exit(1) from exc
     summary = {"events": len(events), "stored": stored, "duplicates": duplicates}
@@ -253,6 +255,19 @@ def _read(path: str) -> str:
         fail(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})")
 
 
+def _rejection(exc: InvalidEventsError, count: int) -> dict[str, Any]:
+    """What --json prints for a refused file: every invalid event (numbered from 1 in the file's
+    order, as the text report numbers them) with its violations; nothing was stored."""
+    rejected = [
+        {
+            "event": r.index + 1,
+            "violations": [{"path": v.path, "message": v.message} for v in r.violations],
+        }
+        for r in exc.rejected
+    ]
+    return {"ok": False, "events": count, "stored": 0, "duplicates": 0, "rejected": rejected}
+
+
 def _report_invalid(exc: InvalidEventsError, path: str) -> None:
     err_console.print(
         f"[bold red]error:[/] {path}: {len(exc.rejected)} invalid event(s); nothing was written"
@@ -260,7 +275,8 @@ def _report_invalid(exc: InvalidEventsError, path: str) -> None:
     for rejected in exc.rejected[:20]:
         for violation in rejected.violations[:10]:
             err_console.print(
-                f"  event #{rejected.index}: {violation.path}: {violation.message}", highlight=False
+                f"  event {rejected.index + 1}: {violation.path}: {violation.message}",
+                highlight=False,
             )
 
 

@@ -237,3 +237,22 @@ def test_a_body_trickling_in_too_slowly_is_a_408(sqlite_url: str) -> None:
     assert answer.startswith("HTTP/1.1 408"), answer
     assert "request_timeout" in answer
     store.close()
+
+
+def test_events_the_server_refuses_are_numbered_in_the_file(kit) -> None:  # type: ignore[no-untyped-def]
+    """Refusals of valid-looking events (the server's own privacy rules, say) name each event
+    by its place in what was sent, numbered from 1 as the local check numbers them."""
+    from lineage.api.client import SendError
+
+    def server(request: httpx.Request) -> httpx.Response:
+        batch = json.loads(request.content)
+        refused = [{"index": len(batch) - 1, "violations": [{"path": "$.x", "message": "no"}]}]
+        summary = {"stored": len(batch) - 1, "duplicates": 0}
+        return httpx.Response(400, json={"rejected": refused, "summary": summary})
+
+    events = [kit.event(f"job{i}", "job", time=f"2026-01-0{i + 1}T00:00:00Z") for i in range(4)]
+    with pytest.raises(SendError) as refused:
+        send_events("http://audit", None, events, 2, transport=httpx.MockTransport(server))
+    assert str(refused.value) == (
+        "the server rejected 2 event(s) (2 others stored): event 2: $.x: no; event 4: $.x: no"
+    )

@@ -62,7 +62,13 @@ def test_an_invalid_event_rejects_the_whole_file(db_url: str, tmp_path: Path, ki
     path.write_text(json.dumps(events))
     done = mlaudit(db_url, "ingest", str(path))
     assert done.returncode == 1
-    assert "event #4: $.run.runId" in done.stderr and "nothing was written" in done.stderr
+    assert "event 5: $.run.runId" in done.stderr and "nothing was written" in done.stderr
+    as_json = mlaudit(db_url, "ingest", str(path), "--json")
+    assert as_json.returncode == 1
+    refused = json.loads(as_json.stdout)
+    assert refused["ok"] is False and (refused["events"], refused["stored"]) == (10, 0)
+    assert [r["event"] for r in refused["rejected"]] == [5]
+    assert refused["rejected"][0]["violations"][0]["path"] == "$.run.runId"
     assert AuditStore.open(db_url).count_entries() == 0
 
 
@@ -81,6 +87,11 @@ def test_unknown_model_is_a_clear_error(db_url: str) -> None:
     assert done.returncode == 2
     assert "no dataset or model named 'ghost'" in done.stderr
     assert "Traceback" not in done.stderr
+    as_json = mlaudit(db_url, "trace", "ghost", "--json")
+    assert as_json.returncode == 2
+    said = json.loads(as_json.stdout)
+    assert said["ok"] is False and said["kind"] == "NotFoundError"
+    assert said["error"].startswith("no dataset or model named 'ghost'")
 
 
 def test_verify_names_the_first_bad_entry(db_url: str, events_file: Path) -> None:
