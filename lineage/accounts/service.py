@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select, update
 from lineage.accounts.actions import record_user_action
 from lineage.accounts.identity import subject_of
 from lineage.accounts.secrets import MIN_PASSWORD, hash_password, new_token
-from lineage.authz import MANAGE_ACCOUNTS, ROLES, Principal, authorize
+from lineage.authz import MANAGE_ACCOUNTS, ROLES, Principal, authorize, is_allowed
 from lineage.errors import AuditError, NotFoundError
 from lineage.models.accounts import Account, ApiToken
 from lineage.store import AuditStore
@@ -164,6 +164,41 @@ def create_token(
         )
     _log(store, by, "token.create", username, {"token_id": token_id, "label": label})
     return token
+
+
+def list_tokens(
+    store: AuditStore, by: Principal, username: str | None = None
+) -> list[dict[str, Any]]:
+    """The API tokens of `username` (default: an admin sees every account's, anyone else their
+    own), oldest first, with their state now; never their secrets."""
+    admin = is_allowed(by, MANAGE_ACCOUNTS)
+    mine = subject_of(store, by.name) if by.kind != "local" else None
+    if username is not None:
+        subject: str | None = find_account(store, username)["subject"]
+        if subject != mine:
+            authorize(by, MANAGE_ACCOUNTS)
+    elif admin:
+        subject = None  # every account's
+    else:
+        subject = mine
+    query = select(TOKENS, ACCOUNTS.c.subject).join(ACCOUNTS, ACCOUNTS.c.id == TOKENS.c.account_id)
+    if subject is not None:
+        query = query.where(ACCOUNTS.c.subject == subject)
+    with store.engine.connect() as conn:
+        rows = conn.execute(query.order_by(TOKENS.c.id)).all()
+    now = now_store_time()
+    return [{**_token_view(r._mapping), "state": _token_state(r._mapping, now)} for r in rows]
+
+
+def _token_view(row: Any) -> dict[str, Any]:
+    fields = ("token_id", "subject", "label", "created_at", "expires_at", "revoked_at")
+    return {k: row[k] for k in fields}
+
+
+def _token_state(row: Any, now: str) -> str:
+    if row["revoked_at"]:
+        return "revoked"
+    return "expired" if row["expires_at"] and row["expires_at"] <= now else "active"
 
 
 def revoke_token(store: AuditStore, by: Principal, token_id: str) -> None:

@@ -12,12 +12,12 @@ from rich.table import Table
 
 from lineage.accounts import service
 from lineage.authz import ROLES
-from lineage.cli.output import DB_HELP, console, fail, open_store, print_json
+from lineage.cli.output import DB_HELP, console, fail, open_store, print_json, time_option
 from lineage.cli.session import current_principal
 from lineage.timeutil import to_store_time
 
 users = typer.Typer(help="Manage accounts and their roles.", no_args_is_help=True)
-tokens = typer.Typer(help="Create and revoke API tokens.", no_args_is_help=True)
+tokens = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
 Db = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 Username = Annotated[str, typer.Argument(help="Login name.")]
@@ -52,10 +52,16 @@ def add(
     """Create an account. Without a password it can only use API tokens."""
     store = open_store(db)
     by = current_principal(store)
-    account = service.add_user(
-        store, by, username, role, password=_new_password(password_stdin), projects=project or []
-    )
+    password = _new_password(password_stdin)
+    account = service.add_user(store, by, username, role, password=password, projects=project or [])
     console.print(f"created {username!r} ({', '.join(account['roles'])}) as {account['subject']}")
+    if password is None:
+        console.print(
+            f"no password was given (none on stdin, in MLAUDIT_NEW_PASSWORD or from a terminal): "
+            f"{username!r} signs in with API tokens only (`mlaudit tokens create --user "
+            f"{username}`)",
+            highlight=False,
+        )
 
 
 @users.command("remove")
@@ -114,9 +120,7 @@ def list_(db: Db = None, as_json: Json = False) -> None:
 def create_token(
     user: Annotated[str | None, typer.Option("--user", help="Account (default: yourself).")] = None,
     label: Annotated[str, typer.Option(help="What the token is for.")] = "",
-    expires: Annotated[
-        str | None, typer.Option(help="ISO time after which it stops working.")
-    ] = None,
+    expires: Annotated[str | None, time_option("ISO time after which it stops working.")] = None,
     db: Db = None,
 ) -> None:
     """Create an API token; it is printed once and stored only as a hash."""
@@ -127,6 +131,29 @@ def create_token(
         store, by, owner, label=label, expires_at=to_store_time(expires) if expires else None
     )
     print(token)
+
+
+@tokens.command("list")
+def list_tokens(
+    user: Annotated[
+        str | None, typer.Option("--user", help="Account (default: all for an admin, else yours).")
+    ] = None,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
+    """API tokens with their id (for `tokens revoke`), label, dates and state; never secrets."""
+    store = open_store(db)
+    rows = service.list_tokens(store, current_principal(store), user)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(header_style="bold cyan")
+    for column in ("id", "account", "label", "created", "expires", "state"):
+        table.add_column(column)
+    for r in rows:
+        created, expires = r["created_at"][:19], (r["expires_at"] or "-")[:19]
+        table.add_row(r["token_id"], r["subject"], r["label"] or "-", created, expires, r["state"])
+    console.print(table)
 
 
 @tokens.command("revoke")

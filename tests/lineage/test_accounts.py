@@ -18,6 +18,7 @@ from lineage.authz import (
     is_allowed,
 )
 from lineage.cli.session import LOCAL_OPERATOR
+from lineage.errors import NotFoundError
 from lineage.queries import list_events
 
 PASSWORD = "correct horse battery"
@@ -109,3 +110,26 @@ def test_bad_input_is_named(store, admin) -> None:  # type: ignore[no-untyped-de
         service.add_user(store, admin, "root-admin", ["viewer"])
     with pytest.raises(AuthenticationFailed, match="invalid, expired or revoked"):
         token_principal(store, "not-a-token")
+
+
+def test_tokens_are_listed_without_secrets_an_admin_all_others_their_own(store, admin) -> None:  # type: ignore[no-untyped-def]
+    service.add_user(store, admin, "vic", ["viewer"], password=PASSWORD)
+    vic = login(store, "vic", PASSWORD)
+    ci = service.create_token(store, admin, "root-admin", label="ci")
+    laptop = service.create_token(store, vic, "vic", label="laptop")
+    old = service.create_token(store, vic, "vic", expires_at="2020-01-01T00:00:00.000000Z")
+    service.revoke_token(store, admin, ci.split("_")[1])
+    listed = service.list_tokens(store, admin)
+    assert [(t["label"], t["state"]) for t in listed] == [
+        ("ci", "revoked"),
+        ("laptop", "active"),
+        ("", "expired"),
+    ]
+    assert [t["token_id"] for t in listed] == [t.split("_")[1] for t in (ci, laptop, old)]
+    assert not any(t.split("_", 2)[2] in str(listed) for t in (ci, laptop, old))
+    assert service.list_tokens(store, vic) == listed[1:] == service.list_tokens(store, admin, "vic")
+    assert service.list_tokens(store, vic, "vic") == listed[1:]
+    with pytest.raises(PermissionDenied):
+        service.list_tokens(store, vic, "root-admin")
+    with pytest.raises(NotFoundError):
+        service.list_tokens(store, admin, "nobody")

@@ -75,6 +75,12 @@ def test_accounts_roles_and_audited_reads(db_url: str, kit) -> None:  # type: ig
     listed = json.loads(mlaudit(db_url, "users", "list", "--json", **as_ada).stdout)
     assert sorted(r["roles"][0] for r in listed) == ["admin", "viewer"]
     assert all(r["subject"].startswith("psn:") for r in listed)
+    vera_tokens = json.loads(mlaudit(db_url, "tokens", "list", "--json", **as_vera).stdout)
+    assert [(t["token_id"], t["label"], t["state"]) for t in vera_tokens] == [
+        (token.split("_")[1], "laptop", "active")
+    ]
+    table = mlaudit(db_url, "tokens", "list", **as_ada).stdout
+    assert token.split("_")[1] in table and "laptop" in table and token not in table
     recorded = [(a["action"], a["outcome"]) for a in actions(db_url)]
     assert recorded == [
         ("account.create", "success"),
@@ -83,3 +89,11 @@ def test_accounts_roles_and_audited_reads(db_url: str, kit) -> None:  # type: ig
         ("log.read.trace", "success"),
         ("login.failed", "failed"),
     ]
+
+
+def test_an_account_added_without_a_password_is_said_to_be_token_only(sqlite_url: str) -> None:
+    added = mlaudit(sqlite_url, "users", "add", "airflow", "--role", "producer", stdin="")
+    assert added.returncode == 0, added.stderr
+    said = " ".join(added.stdout.split())
+    assert "'airflow' signs in with API tokens only" in said
+    assert "mlaudit tokens create --user airflow" in said
