@@ -72,7 +72,7 @@ def test_list_show_ack_resolve(two: AuditStore) -> None:
 def test_errors_exit_2_naming_what_is_wrong(two: AuditStore) -> None:
     for args, message in (
         (("--status", "closed"), "unknown finding status 'closed'"),
-        (("--since", "yesterday"), "since: not an ISO-8601 time"),
+        (("--since", "yesterday"), "'--since': 'yesterday' is not an ISO-8601 time"),
         (("show", "999"), "no finding with id 999"),
         (("ack", "999"), "no finding with id 999"),
         (("resolve", "1", "--note", " "), "resolving finding 1 needs a note"),
