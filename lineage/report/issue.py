@@ -145,15 +145,18 @@ def load_report(engine: Engine, report_id: int) -> dict[str, Any]:
 def verify_file(
     path: Path, public_key: str | None = None, store: AuditStore | None = None
 ) -> ReportCheck:
-    """Verify a report file (.json, or .html with the report embedded)."""
+    """Verify a report file (.json, or .html with the report embedded); a ReportFileError names
+    the file."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise ReportFileError(f"{path}: cannot read: {reason}") from exc
-    return verify_text(
-        text, html=path.suffix.lower() in (".html", ".htm"), public_key=public_key, store=store
-    )
+    html = path.suffix.lower() in (".html", ".htm")
+    try:
+        return verify_text(text, html=html, public_key=public_key, store=store)
+    except ReportFileError as exc:  # every error of a file names the file
+        raise ReportFileError(f"{path}: {exc}") from exc
 
 
 def verify_text(

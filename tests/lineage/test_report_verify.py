@@ -124,3 +124,10 @@ def test_a_report_file_that_cannot_be_read_is_named_once(tmp_path) -> None:  # t
     with pytest.raises(ReportFileError) as refused:
         verify_file(missing)
     assert str(refused.value) == f"{missing}: cannot read: No such file or directory"
+    missing.write_text("[1, 2]")
+    with pytest.raises(ReportFileError) as refused:
+        verify_file(missing)
+    assert (
+        str(refused.value)
+        == f"{missing}: not a signed compliance report: the JSON is not an object"
+    )
