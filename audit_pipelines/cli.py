@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from lineage.cli.output import time_option
+
 
 def demo_command(
     reset: Annotated[
@@ -107,9 +109,9 @@ def review_command(
         ),
     ] = None,
     since: Annotated[
-        str | None, typer.Option(help="Start of the period (ISO-8601). Default: the beginning.")
+        str | None, time_option("Start of the period (ISO-8601). Default: the beginning.")
     ] = None,
-    until: Annotated[str | None, typer.Option(help="End of the period. Default: now.")] = None,
+    until: Annotated[str | None, time_option("End of the period. Default: now.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
 ) -> None:
     """Run the review jobs now, as the Dagster schedules do, and record their findings."""
@@ -121,15 +123,15 @@ def review_command(
     from lineage.review.context import ReviewWindow
     from lineage.settings import Settings
     from lineage.store import AuditStore
-    from lineage.timeutil import now_store_time
+    from lineage.timeutil import now_store_time, to_store_time
 
     names = list(dict.fromkeys(jobs or []))
     unknown = [name for name in names if name not in REVIEW_NAMES]
     if unknown:
         fail(f"no review named {', '.join(unknown)}; reviews: {', '.join(REVIEW_NAMES)}")
     window = ReviewWindow(
-        since=_store_time("--since", since) if since else None,
-        until=_store_time("--until", until) if until else now_store_time(),
+        since=to_store_time(since) if since else None,  # checked by the options
+        until=to_store_time(until) if until else now_store_time(),
     )
     settings = Settings.from_env()
     store = AuditStore.open(settings.database_url)
@@ -151,16 +153,6 @@ def review_command(
         console.print("Read them with `mlaudit findings`.")
     if not run.ok:
         raise typer.Exit(1)
-
-
-def _store_time(option: str, value: str) -> str:
-    from lineage.cli.output import fail
-    from lineage.timeutil import to_store_time
-
-    try:
-        return to_store_time(value)
-    except ValueError as exc:
-        fail(f"{option}: {exc}")
 
 
 def _read_config(path: Path) -> dict:
