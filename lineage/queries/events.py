@@ -62,6 +62,7 @@ def _view(row: dict[str, Any], categories: list[str], with_payload: bool) -> dic
         "event_type": row["event_type"],
         "categories": sorted(categories),
         "actor": row["actor"],
+        "submitter": row["submitter"],  # the account that sent it (a pseudonym), if one did
         "job": f"{row['job_namespace']}/{row['job_name']}" if row["job_name"] else None,
         "run_id": row["run_id"],
         "inputs": [f"{d['namespace']}/{d['name']}" for d in event.get("inputs") or []],

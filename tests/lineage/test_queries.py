@@ -186,3 +186,10 @@ def test_projection_is_order_independent_and_rebuildable(store, kit) -> None:  #
     assert names(shuffled["datasets"]) == names(rebuilt["datasets"])
     assert names(rebuilt["datasets"])[0] == ("clean", "c1", 1)
     assert [d["action"] for d in rebuilt["deployments"]] == ["deploy", "update", "rollback"]
+
+
+def test_events_name_the_account_that_sent_them(store, kit) -> None:  # type: ignore[no-untyped-def]
+    store.ingest([kit.event("etl", "job", time="2026-01-01T00:00:00Z")], submitter="airflow")
+    store.ingest([kit.event("etl", "job", time="2026-01-02T00:00:00Z")])
+    sent = [e["submitter"] for e in list_events(store.engine)]
+    assert sent == [psn(store, "airflow"), None]
