@@ -11,9 +11,11 @@ import typer
 from rich.table import Table
 
 from lineage.accounts import service
-from lineage.authz import ROLES
+from lineage.authz import REVEAL, ROLES
 from lineage.cli.output import DB_HELP, console, fail, open_store, print_json, time_option
-from lineage.cli.session import current_principal
+from lineage.cli.session import audited, current_principal
+from lineage.privacy.vault import IdentityErased, reveal_identity
+from lineage.store import AuditStore
 from lineage.timeutil import to_store_time
 
 users = typer.Typer(help="Manage accounts and their roles.", no_args_is_help=True)
@@ -95,25 +97,45 @@ def revoke(
 
 
 @users.command("list")
-def list_(db: Db = None, as_json: Json = False) -> None:
+def list_(
+    reveal: Annotated[
+        bool,
+        typer.Option(
+            "--reveal", help="Also each account's name (auditors; every reveal is recorded)."
+        ),
+    ] = False,
+    db: Db = None,
+    as_json: Json = False,
+) -> None:
     """Accounts by pseudonymous subject, with roles and status."""
     store = open_store(db)
     rows = service.list_accounts(store, current_principal(store))
+    if reveal:
+        for row in rows:
+            row["name"] = _revealed(store, row["subject"])
     if as_json:
         print_json(rows)
         return
     table = Table(header_style="bold cyan")
-    for column in ("subject", "roles", "projects", "status", "created"):
+    for column in ("subject", *(("name",) if reveal else ()), "roles", "projects", "status"):
         table.add_column(column)
+    table.add_column("created")
     for r in rows:
+        named = (r["name"],) if reveal else ()
+        projects = ", ".join(r["projects"]) or "-"
         table.add_row(
-            r["subject"],
-            ", ".join(r["roles"]),
-            ", ".join(r["projects"]) or "-",
-            r["status"],
-            r["created_at"][:19],
+            r["subject"], *named, ", ".join(r["roles"]), projects, r["status"], r["created_at"][:19]
         )
     console.print(table)
+
+
+def _revealed(store: AuditStore, subject: str) -> str:
+    """An account's name, revealed as `mlaudit reveal` does: permitted and recorded first."""
+    audited(store, "identity.reveal", REVEAL, {"kind": "pseudonym", "name": subject})
+    try:
+        return reveal_identity(store, subject) or "(unknown)"
+    except IdentityErased:
+        return "(erased)"
 
 
 @tokens.command("create")

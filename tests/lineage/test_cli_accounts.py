@@ -97,3 +97,28 @@ def test_an_account_added_without_a_password_is_said_to_be_token_only(sqlite_url
     said = " ".join(added.stdout.split())
     assert "'airflow' signs in with API tokens only" in said
     assert "mlaudit tokens create --user airflow" in said
+
+
+def test_an_auditor_may_list_accounts_by_name_and_each_reveal_is_recorded(sqlite_url: str) -> None:
+    def add(name: str, role: str, **env: str) -> None:
+        done = mlaudit(
+            sqlite_url, "users", "add", name, "--role", role, "--password-stdin",
+            stdin=PASSWORD + "\n", **env,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+
+    add("ada", "admin")
+    as_ada = {"MLAUDIT_USER": "ada", "MLAUDIT_PASSWORD": PASSWORD}
+    add("vera", "viewer", **as_ada)
+    refused = mlaudit(sqlite_url, "users", "list", "--reveal", **as_ada)
+    assert refused.returncode == 2 and "may not reveal" in refused.stderr
+    assert mlaudit(sqlite_url, "users", "grant", "ada", "auditor", **as_ada).returncode == 0
+    listed = json.loads(mlaudit(sqlite_url, "users", "list", "--reveal", "--json", **as_ada).stdout)
+    assert sorted(r["name"] for r in listed) == ["ada", "vera"]
+    reveals = [a for a in actions(sqlite_url) if a["action"] == "identity.reveal"]
+    assert [(a["outcome"], a["target"]["name"]) for a in reveals] == [
+        ("denied", listed[0]["subject"]),
+        *(("success", r["subject"]) for r in listed),
+    ]
+    table = mlaudit(sqlite_url, "users", "list", "--reveal", **as_ada).stdout
+    assert "vera" in table and "name" in table
