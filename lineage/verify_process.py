@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nice", type=int, default=NICE, help="added to this process's niceness")
     args = parser.parse_args(argv)
-    os.nice(max(0, args.nice))  # children (the second half of a two-core check) inherit it
+    os.nice(max(0, args.nice))  # before any work: the whole check runs at this priority
     try:
         report = _report(Settings.from_env())
     except Exception as exc:  # the parent shows the reason: it has no traceback to give
