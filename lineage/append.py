@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from lineage.category_hours import add_hours, hour_counts
 from lineage.chain import GENESIS_HASH, chain_hash, entry_bytes, entry_header
 from lineage.db import WRITER_LOCK_SQL, begin_left_to_caller
 from lineage.ingest_result import Accepted
@@ -189,6 +190,7 @@ def append_batch(
         sql = Sql(conn)
         sql.insert(LogEntry.__table__, LOG_COLUMNS, log_rows)
         sql.insert(EntryCategory.__table__, CATEGORY_COLUMNS, category_rows)
+        add_hours(sql, hour_counts((n.prepared.event_time, n.prepared.categories) for n in new))
         append_leaves(conn, start, leaf_data, reads.tree)
     return accepted, new
 

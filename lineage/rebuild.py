@@ -6,6 +6,7 @@ import json
 
 from sqlalchemy import Engine, delete, select
 
+from lineage.category_hours import recount
 from lineage.db import writer_transaction
 from lineage.models import (
     Actor,
@@ -42,11 +43,13 @@ CHUNK = 5000
 
 
 def rebuild_projections(engine: Engine) -> int:
-    """Empty every projection and replay the whole log in one transaction."""
+    """Empty every projection and replay the whole log in one transaction; count the log's
+    categories per hour again too (lineage.category_hours), which the append keeps."""
     count = 0
     with writer_transaction(engine) as conn:
         for model in PROJECTIONS:
             conn.execute(delete(model.__table__))
+        recount(conn)
         projector = Projector(conn)
         last = 0
         while True:

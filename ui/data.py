@@ -2,9 +2,10 @@
 
 Every cached function takes the database URL as its first argument, so two stores (tests, or a
 changed MLAUDIT_DATABASE_URL) never share results. TTLs are short (a minute for lineage, half
-a minute for search boxes) because the log grows while people look at it; only log-wide counts,
-which scan every entry, are kept for five minutes. Results are cached raw and redacted per
-principal on the way out (`visible`), so one cache serves every role.
+a minute for search boxes) because the log grows while people look at it; the Overview's
+activity chart is one of these too, as it sums hourly counts the append keeps rather than
+counting the log. Results are cached raw and redacted per principal on the way out
+(`visible`), so one cache serves every role.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ from lineage.store import AuditStore
 
 QUERY_TTL = 60  # seconds: lineage answers
 SEARCH_TTL = 30  # seconds: what a search box shows
-SLOW_TTL = 300  # seconds: log-wide aggregates that scan every entry
 
 QUERIES: dict[str, Callable[..., Any]] = {
     "trace": trace,
@@ -94,16 +94,6 @@ def _query(db: str, which: str, params: tuple[tuple[str, Any], ...]) -> Any:
 @st.cache_data(ttl=SEARCH_TTL, show_spinner=False, max_entries=1000)
 def _search(db: str, which: str, params: tuple[tuple[str, Any], ...]) -> Any:
     return SEARCHES[which](store().engine, **dict(params))
-
-
-@st.cache_data(ttl=SLOW_TTL, show_spinner=False, max_entries=100)
-def _slow_query(db: str, which: str, params: tuple[tuple[str, Any], ...]) -> Any:
-    return QUERIES[which](store().engine, **dict(params))
-
-
-def slow_query(which: str, /, **params: Any) -> Any:
-    """A query that scans the whole log (counts over all time): cached for SLOW_TTL seconds."""
-    return _slow_query(url(), which, _key(params))
 
 
 def query(which: str, /, **params: Any) -> Any:

@@ -41,3 +41,16 @@ class EntryCategory(SQLModel, table=True):
 
     seq: int = Field(primary_key=True, foreign_key="audit_log.seq")
     category: str = Field(primary_key=True, max_length=32)
+
+
+class CategoryHour(SQLModel, table=True):
+    """How many entries of a category the log holds per hour of event time (the store time's
+    first 13 characters), kept by the append so charts of the log never count it
+    (lineage.category_hours)."""
+
+    __tablename__ = "category_hours"
+    __table_args__ = {"sqlite_with_rowid": False}  # the key is the row (see migration 0016)
+
+    hour: str = Field(primary_key=True, max_length=13)
+    category: str = Field(primary_key=True, max_length=32)
+    entries: int

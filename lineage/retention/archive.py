@@ -18,6 +18,7 @@ from sqlalchemy import Connection, delete, func, insert, select
 
 from lineage.accounts.actions import record_user_action
 from lineage.authz import MAINTAIN, Principal, authorize
+from lineage.category_hours import remove_span
 from lineage.db import writer_transaction
 from lineage.errors import AuditError
 from lineage.merkle.heads import SignedHead, public_key_hex, sign_head
@@ -164,6 +165,7 @@ def _purge(store: AuditStore, rows: list[dict[str, Any]], segment_row: dict[str,
         _require_unchanged(conn, first, end, segment_row["last_hash"])
         _require_unheld(conn, rows)
         conn.execute(insert(SEGMENTS).values(**segment_row))
+        remove_span(conn, first, end)
         span = (EntryCategory.seq >= first, EntryCategory.seq < end)
         conn.execute(delete(EntryCategory.__table__).where(*span))
         conn.execute(delete(LogEntry.__table__).where(LogEntry.seq >= first, LogEntry.seq < end))

@@ -108,7 +108,7 @@ def activity_panel(window: int | None) -> None:
     since = None
     if window:
         since = (datetime.now(UTC) - timedelta(days=window)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    counts = data.slow_query("category_counts", since=since)
+    counts = data.query("category_counts", since=since)
     totals = data.query("totals")
     cols = st.columns(5)
     for col, (name, title) in zip(
