@@ -105,10 +105,14 @@ def _heads_hold(count: int) -> str:
 
 
 def activity_panel(window: int | None) -> None:
-    since = None
+    since = until = None
     if window:
-        since = (datetime.now(UTC) - timedelta(days=window)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    counts = data.query("category_counts", since=since)
+        # The window ends now: an event stamped later (a producer's clock ahead) shows under
+        # "All time", and the chart's axis never runs past the present.
+        now = datetime.now(UTC)
+        since = (now - timedelta(days=window)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        until = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    counts = data.query("category_counts", since=since, until=until)
     totals = data.query("totals")
     cols = st.columns(5)
     for col, (name, title) in zip(
