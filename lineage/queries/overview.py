@@ -2,19 +2,19 @@
 
 Counting is done by the database (GROUP BY over time buckets that are prefixes of the store's
 ISO-8601 times), so a million entries come back as a few hundred rows; whole hours are summed
-from the counts the append keeps (lineage.category_hours) rather than counted again. The bucket
+from the counts the append keeps (lineage.category_hours.counts_between) rather than counted
+again. The bucket
 width follows the span asked for, keeping a chart readable whether the log covers seconds or
 years.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Engine, func, select
 
-from lineage.category_hours import HOUR
+from lineage.category_hours import counts_between
 from lineage.models import Actor, Dataset, LogEntry, Run
 from lineage.timeutil import parse_time, to_store_time
 
@@ -26,25 +26,6 @@ BUCKETS = (
     (10, "day", 400 * 86400),
     (7, "month", None),
 )
-
-# The log's own rows, for a span within an hour or for the part of an hour at each end of a span.
-COUNTS = text(
-    """
-    SELECT substr(l.event_time, 1, :width) AS bucket, c.category, COUNT(*) AS entries
-    FROM entry_categories c JOIN audit_log l ON l.seq = c.seq
-    WHERE l.event_time >= :since AND l.event_time <= :until
-    GROUP BY substr(l.event_time, 1, :width), c.category
-    """
-)
-# Whole hours strictly between two, from the counts the append keeps (lineage.category_hours).
-HOURLY = text(
-    """
-    SELECT substr(hour, 1, :width) AS bucket, category, SUM(entries) AS entries
-    FROM category_hours WHERE hour > :after AND hour < :before
-    GROUP BY substr(hour, 1, :width), category
-    """
-)
-Counts = Counter[tuple[str, str]]
 
 
 def bucket_for(since: str, until: str) -> tuple[int, str]:
@@ -83,31 +64,12 @@ def category_counts(
     high = to_store_time(until) if until else span[1]
     width, name = bucket_for(low, high)
     with engine.connect() as conn:
-        counts = _counted(conn, width, low, high)
+        counts = counts_between(conn, low, high, width)
     counted = [
         {"bucket": _bucket_time(bucket), "category": category, "entries": entries}
         for (bucket, category), entries in sorted(counts.items())
     ]
     return {"bucket": name, "since": low, "until": high, "rows": counted}
-
-
-def _counted(conn: Connection, width: int, low: str, high: str) -> Counts:
-    """Entries per (bucket, category) with event times in [low, high]: the whole hours inside
-    from the kept counts, the hours at either end (or a span within one hour, or buckets finer
-    than hours) from the log itself."""
-    first, last = low[:HOUR], high[:HOUR]
-    if width > HOUR or first >= last:
-        return _from_log(conn, width, low, high)
-    counts = _from_log(conn, width, low, f"{first}:59:59.999999Z")
-    counts.update(_from_log(conn, width, f"{last}:00:00.000000Z", high))
-    rows = conn.execute(HOURLY, {"width": width, "after": first, "before": last})
-    counts.update({(r.bucket, r.category): int(r.entries) for r in rows})
-    return counts
-
-
-def _from_log(conn: Connection, width: int, since: str, until: str) -> Counts:
-    rows = conn.execute(COUNTS, {"width": width, "since": since, "until": until})
-    return Counter({(r.bucket, r.category): int(r.entries) for r in rows})
 
 
 def _bucket_time(prefix: str) -> str:

@@ -12,18 +12,11 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
 
+from lineage.category_hours import counts_between
 from lineage.queries.nodes import chunked_rows
 
 Period = dict[str, str]
 
-CATEGORY_COUNTS = text(
-    """
-    SELECT c.category, COUNT(*) AS entries
-    FROM entry_categories c JOIN audit_log l ON l.seq = c.seq
-    WHERE l.event_time >= :since AND l.event_time <= :until
-    GROUP BY c.category ORDER BY c.category
-    """
-)
 ENTRY_SPAN = text(
     """
     SELECT COUNT(*) AS entries, MIN(seq) AS first_seq, MAX(seq) AS last_seq
@@ -106,12 +99,13 @@ def model_label(row: dict[str, Any]) -> str:
 
 def activity(conn: Connection, period: Period) -> dict[str, Any]:
     span = conn.execute(ENTRY_SPAN, period).one()
-    counts = {r.category: r.entries for r in conn.execute(CATEGORY_COUNTS, period)}
+    # Summed from the hourly counts the append keeps: exactly the log's, without counting it.
+    counts = counts_between(conn, period["since"], period["until"], width=0)
     return {
         "entries": span.entries,
         "first_seq": span.first_seq,
         "last_seq": span.last_seq,
-        "by_category": counts,
+        "by_category": {category: n for (_, category), n in sorted(counts.items())},
     }
 
 

@@ -13,13 +13,23 @@ from migration_support import alembic
 from sqlalchemy import Engine, inspect, text
 from test_retention_support import archive, old_history
 
-from lineage.queries.overview import COUNTS, bucket_for, category_counts
+from lineage.queries.overview import bucket_for, category_counts
 from lineage.rebuild import rebuild_projections
+from lineage.report.activity import activity
 from lineage.store import AuditStore
 
 RAW = (
     "SELECT substr(l.event_time, 1, 13), c.category, COUNT(*) FROM entry_categories c "
     "JOIN audit_log l ON l.seq = c.seq GROUP BY substr(l.event_time, 1, 13), c.category"
+)
+
+
+# Counting the log itself, as the chart did before the counts were kept: the reference.
+COUNTED = text(
+    "SELECT substr(l.event_time, 1, :width) AS bucket, c.category, COUNT(*) AS entries "
+    "FROM entry_categories c JOIN audit_log l ON l.seq = c.seq "
+    "WHERE l.event_time >= :since AND l.event_time <= :until "
+    "GROUP BY substr(l.event_time, 1, :width), c.category"
 )
 
 
@@ -93,7 +103,7 @@ def test_the_chart_counts_what_the_log_holds(
     low, high = chart["since"], chart["until"]
     width, name = bucket_for(low, high)
     with filled.engine.connect() as conn:
-        rows = conn.execute(COUNTS, {"width": width, "since": low, "until": high}).all()
+        rows = conn.execute(COUNTED, {"width": width, "since": low, "until": high}).all()
     expected = Counter({(r.bucket, r.category): r.entries for r in rows})
     got = Counter({(r["bucket"], r["category"]): r["entries"] for r in chart["rows"]})
     assert chart["bucket"] == name
@@ -101,6 +111,24 @@ def test_the_chart_counts_what_the_log_holds(
     assert bool(got) == (since is None or since < until)
     if since is None or until is None:
         assert sum(got.values()) == sum(_from_log(filled.engine).values())
+
+
+@pytest.mark.parametrize(
+    ("since", "until"),
+    [
+        ("2026-04-01T13:30:00.000000Z", "2026-04-03T02:15:30.000000Z"),
+        ("2026-04-02T05:10:00.000000Z", "2026-04-02T05:50:00.000000Z"),
+        ("2026-01-01T00:00:00.000000Z", "2026-12-31T23:59:59.999999Z"),
+    ],
+)
+def test_a_report_counts_its_period_as_the_log_does(
+    filled: AuditStore, since: str, until: str
+) -> None:
+    with filled.engine.connect() as conn:
+        rows = conn.execute(COUNTED, {"width": 0, "since": since, "until": until}).all()
+        report = activity(conn, {"since": since, "until": until})
+    assert report["by_category"] == {r.category: r.entries for r in rows}
+    assert report["by_category"]
 
 
 def _full(prefix: str) -> str:
