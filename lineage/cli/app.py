@@ -34,6 +34,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: typer's panels label every flag `<bool>`, as if it took a value. As wide
+    # as the terminal allows, up to 120 columns, so command summaries are not cut at 80.
+    rich_markup_mode=None,
+    context_settings={"max_content_width": 120},
 )
 for module in (
     commands_lineage,
