@@ -12,7 +12,7 @@ from rich.table import Table
 
 from lineage.accounts import service
 from lineage.authz import REVEAL, ROLES
-from lineage.cli.output import DB_HELP, console, fail, open_store, print_json, time_option
+from lineage.cli.output import Db, Json, console, fail, open_store, print_json, time_option
 from lineage.cli.session import audited, current_principal
 from lineage.privacy.vault import IdentityErased, reveal_identity
 from lineage.store import AuditStore
@@ -20,8 +20,6 @@ from lineage.timeutil import to_store_time
 
 users = typer.Typer(help="Manage accounts and their roles.", no_args_is_help=True)
 tokens = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
-Db = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 Username = Annotated[str, typer.Argument(help="Login name.")]
 
 

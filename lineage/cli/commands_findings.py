@@ -15,7 +15,16 @@ from rich.table import Table
 
 from lineage.accounts.redaction import REDACTED
 from lineage.authz import READ_FINDINGS, READ_PERSONAL, TRIAGE_FINDINGS, Principal, is_allowed
-from lineage.cli.output import DB_HELP, console, fail, open_store, print_json, time_option, when
+from lineage.cli.output import (
+    Db,
+    Json,
+    console,
+    fail,
+    open_store,
+    print_json,
+    time_option,
+    when,
+)
 from lineage.cli.session import audited, permit
 from lineage.errors import AuditError
 from lineage.findings import (
@@ -31,8 +40,6 @@ from lineage.findings import (
 )
 
 findings = typer.Typer(help="Findings of the periodic reviews: list, show, triage.")
-Db = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 FindingId = Annotated[
     int, typer.Argument(metavar="ID", help="The finding's id (first column of the list).")
 ]

@@ -13,15 +13,13 @@ from rich.table import Table
 from sqlalchemy import text
 
 from lineage.authz import APPROVE_DATA_USE, READ_EVENTS
-from lineage.cli.output import DB_HELP, console, fail, open_store, print_json, when
+from lineage.cli.output import Db, Json, console, fail, open_store, print_json, when
 from lineage.cli.session import audited, permit
 from lineage.errors import NotFoundError
 from lineage.queries.resolve import resolve_dataset
 from lineage.review.policies.approvals import APPROVE, approvals, approve, target
 from lineage.store import AuditStore
 
-Db = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 BY_LABEL = text("SELECT namespace, name FROM datasets WHERE namespace || '/' || name = :label")
 
 

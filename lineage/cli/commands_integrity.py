@@ -10,14 +10,13 @@ from typing import Annotated, Any
 import typer
 
 from lineage.authz import MAINTAIN, VERIFY
-from lineage.cli.output import DB_HELP, err_console, fail, open_store
+from lineage.cli.output import Db, Json, err_console, fail, open_store
 from lineage.cli.session import permit
 from lineage.merkle.export import export_consistency, export_inclusion
 from lineage.merkle.heads import public_key_hex, sign_head, trusted_keys
 from lineage.merkle.offline import Step, check_document
 from lineage.merkle.proofs import ProofError
 
-Db = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
 Out = Annotated[Path | None, typer.Option("--out", help="Also write the JSON to this file.")]
 
 
@@ -82,7 +81,7 @@ def check_proof_command(
     public_key: Annotated[
         str | None, typer.Option(help="The log's Ed25519 public key (hex) you trust.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+    as_json: Json = False,
 ) -> None:
     """Check an exported proof against exported signed heads, offline (no database)."""
     document = _load(proof_file)

@@ -9,16 +9,13 @@ import typer
 
 from lineage.accounts.redaction import for_principal
 from lineage.authz import READ_LINEAGE
-from lineage.cli.output import DB_HELP, open_store, print_json, time_option
+from lineage.cli.output import Db, Json, open_store, print_json, time_option
 from lineage.cli.render_lineage import render_history, render_impact, render_trace
 from lineage.cli.session import audited
 from lineage.queries import dataset_history, impact, trace
 from lineage.queries.impact import PAGE as IMPACT_PAGE
 from lineage.queries.resolve import resolve_dataset
 from lineage.store import AuditStore
-
-Db = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 
 
 class ImpactKind(StrEnum):

@@ -13,7 +13,8 @@ from lineage.accounts.actions import record_user_action
 from lineage.authz import MAINTAIN, READ_EVENTS, VERIFY, WRITE_EVENTS, authorize
 from lineage.categories import CATEGORIES
 from lineage.cli.output import (
-    DB_HELP,
+    Db,
+    Json,
     console,
     err_console,
     fail,
@@ -32,8 +33,6 @@ from lineage.queries import list_events
 from lineage.rebuild import rebuild_projections
 from lineage.verify import IntegrityReport, report_json, verify_log
 
-Db = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 VERIFY_TARGET = {"kind": "log", "name": "verify"}
 
 

@@ -14,12 +14,10 @@ import typer
 
 from lineage.accounts.actions import record_user_action
 from lineage.authz import ERASE, REVEAL, PermissionDenied, authorize
-from lineage.cli.output import DB_HELP, console, err_console, fail, open_store, print_json
+from lineage.cli.output import Db, Json, console, err_console, fail, open_store, print_json
 from lineage.cli.session import audited, current_principal
 from lineage.privacy import IdentityErased, NotAPseudonym, erase_identity, reveal_identity
 
-Db = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 _ERASE_TARGET = {"kind": "pseudonym", "name": "unresolved"}
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from lineage.authz import READ_FINDINGS, RUN_REVIEWS
-from lineage.cli.output import DB_HELP, console, fail, open_store, print_json, time_option, when
+from lineage.cli.output import Db, console, fail, open_store, print_json, time_option, when
 from lineage.cli.session import permit
 from lineage.report import (
     IssuedReport,
@@ -22,7 +22,6 @@ from lineage.report import (
 )
 from lineage.timeutil import now_store_time, to_store_time
 
-Db = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
 SINCE_HELP = "Period start, ISO-8601 (default: end of the last report, else the first event)."
 report_app = typer.Typer(help="Issue and verify signed compliance reports.", no_args_is_help=False)
 

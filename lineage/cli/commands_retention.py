@@ -15,7 +15,15 @@ import typer
 from rich.table import Table
 
 from lineage.authz import LEGAL_HOLD, MAINTAIN, READ_FINDINGS
-from lineage.cli.output import DB_HELP, console, err_console, open_store, print_json, time_option
+from lineage.cli.output import (
+    Db,
+    Json,
+    console,
+    err_console,
+    open_store,
+    print_json,
+    time_option,
+)
 from lineage.cli.session import audited, permit
 from lineage.retention.archive import ArchiveOutcome, archive_due
 from lineage.retention.due import DuePlan, plan_due
@@ -28,8 +36,6 @@ from lineage.store import AuditStore
 from lineage.timeutil import now_store_time
 
 retention = typer.Typer(help="Retention: legal holds and archiving of expired log entries.")
-Db = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 Reason = Annotated[str, typer.Option("--reason", help="Why (recorded in the log).")]
 
 

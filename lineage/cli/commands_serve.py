@@ -14,10 +14,9 @@ from lineage.api.settings import (
     MAX_WORKERS,
     workers_problem,
 )
-from lineage.cli.output import DB_HELP
+from lineage.cli.output import Db
 from lineage.settings import Settings
 
-Db = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
 WORKERS_HELP = (
     "Worker processes sharing the port, at most one per core. 1 (the default) serves from this "
     "process alone. Writes still go one transaction at a time through the store's writer lock "

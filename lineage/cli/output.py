@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -19,6 +19,9 @@ console = Console(width=_WIDTH)
 err_console = Console(stderr=True, width=_WIDTH)
 
 DB_HELP = "Database URL (default: MLAUDIT_DATABASE_URL, else SQLite under MLAUDIT_HOME)."
+# The options most commands take, spelled once.
+Db = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 
 
 def iso_time(value: str | None) -> str | None:
