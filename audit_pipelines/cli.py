@@ -6,12 +6,16 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lineage.cli.output import time_option
+from lineage.cli.output import Db, time_option
+
+if TYPE_CHECKING:
+    from lineage.settings import Settings
 
 
 def demo_command(
@@ -77,15 +81,15 @@ def run_command(
     config: Annotated[
         Path | None, typer.Option("--config", help="Run config as a JSON file.")
     ] = None,
+    db: Db = None,
 ) -> None:
     """Launch a pipeline job in a user's name and capture it into the audit log."""
     from audit_pipelines.launch import launch_as
     from lineage.cli.output import console, fail
     from lineage.cli.session import current_principal
-    from lineage.settings import Settings
     from lineage.store import AuditStore
 
-    settings = Settings.from_env()
+    settings = _settings(db)
     store = AuditStore.open(settings.database_url)
     run_config = _read_config(config) if config else None
     run_id, ok, emitted = launch_as(
@@ -113,6 +117,7 @@ def review_command(
     ] = None,
     until: Annotated[str | None, time_option("End of the period. Default: now.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+    db: Db = None,
 ) -> None:
     """Run the review jobs now, as the Dagster schedules do, and record their findings."""
     from audit_pipelines.instance import open_instance
@@ -121,7 +126,6 @@ def review_command(
     from lineage.cli.output import console, fail, print_json
     from lineage.cli.session import permit
     from lineage.review.context import ReviewWindow
-    from lineage.settings import Settings
     from lineage.store import AuditStore
     from lineage.timeutil import now_store_time, to_store_time
 
@@ -133,7 +137,7 @@ def review_command(
         since=to_store_time(since) if since else None,  # checked by the options
         until=to_store_time(until) if until else now_store_time(),
     )
-    settings = Settings.from_env()
+    settings = _settings(db)
     store = AuditStore.open(settings.database_url)
     target = {"kind": "review", "name": ",".join(names or REVIEW_NAMES)}
     principal = permit(store, "review.run", RUN_REVIEWS, target)
@@ -153,6 +157,14 @@ def review_command(
         console.print("Read them with `mlaudit findings`.")
     if not run.ok:
         raise typer.Exit(1)
+
+
+def _settings(db: str | None) -> Settings:
+    """The environment's settings, with the store `--db` names, if it names one."""
+    from lineage.settings import Settings
+
+    settings = Settings.from_env()
+    return replace(settings, database_url=db) if db else settings
 
 
 def _read_config(path: Path) -> dict:

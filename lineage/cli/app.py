@@ -54,8 +54,13 @@ for module in (
     module.register(app)
 
 
+_loaded: set[str] = set()  # entry points already registered: loading twice adds nothing
+
+
 def _load_plugins() -> None:
     for entry in entry_points(group="mlaudit.commands"):
+        if entry.value in _loaded:
+            continue
         try:
             register = entry.load()
         except ImportError as exc:
@@ -65,6 +70,7 @@ def _load_plugins() -> None:
             )
             continue
         register(app)
+        _loaded.add(entry.value)
 
 
 def main() -> None:

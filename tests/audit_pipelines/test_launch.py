@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import typer
+from typer.testing import CliRunner
 
+from audit_pipelines.cli import register
 from audit_pipelines.launch import UnknownJob, launch_as
 from lineage.authz import PermissionDenied, Principal
 from lineage.cli.session import LOCAL_OPERATOR
@@ -43,3 +46,15 @@ def test_only_admins_launch_in_someone_elses_name(settings: Settings) -> None:
         UnknownJob, match="no job named 'nope'; jobs: delete_dataset_job, deploy_model"
     ):
         launch_as(settings, store, engineer, "nope", "erin")
+
+
+def test_mlaudit_run_captures_into_the_store_db_names(settings: Settings, tmp_path: Path) -> None:
+    app = typer.Typer()
+    app.command("noop")(lambda: None)  # more than one command: typer keeps subcommand names
+    register(app)
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    done = CliRunner().invoke(app, ["run", "training_pipeline", "--as", "erin", "--db", other])
+    assert done.exit_code == 0, done.output
+    assert "succeeded" in done.output
+    assert trace(AuditStore.open(other).engine, "breast_cancer_model")["runs"]
+    assert not Path(settings.database_url.removeprefix("sqlite:///")).exists()

@@ -155,3 +155,11 @@ def test_mlaudit_review_rejects_unknown_reviews_and_bad_times(home: Path) -> Non
     assert done.exit_code == 2 and "no review named nope" in done.output
     done = runner.invoke(cli(), ["review", "--since", "yesterday"])
     assert done.exit_code == 2 and "--since" in done.output
+
+
+def test_mlaudit_review_records_into_the_store_db_names(home: Path, tmp_path: Path) -> None:
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    done = CliRunner().invoke(cli(), ["review", "--job", "completeness", "--db", other])
+    assert done.exit_code == 0, done.output
+    assert AuditStore.open(other).count_entries() > 0  # the review's own audit event
+    assert not (home / "audit.db").exists()

@@ -1,5 +1,5 @@
-"""`mlaudit --help` and every command's help: flags show no value to type, and command summaries
-are not cut at 80 columns."""
+"""`mlaudit --help` and every command's help, the installed packages' commands included: flags
+show no value to type, and command summaries are not cut at 80 columns."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from lineage.cli.app import app
+from lineage.cli.app import _load_plugins, app
 
 
 def _commands() -> list[list[str]]:
     """Every command's path, subcommands included."""
+    _load_plugins()
     root = typer.main.get_command(app)
     found: list[list[str]] = []
 
@@ -27,6 +28,7 @@ def _commands() -> list[list[str]]:
                 walk(command, [*path, name])
 
     walk(root, [])  # type: ignore[arg-type]
+    assert {"demo", "review", "run", "up", "ui"} <= {path[0] for path in found}
     return found
 
 
@@ -49,3 +51,10 @@ def test_the_command_list_is_as_wide_as_the_terminal() -> None:
     assert ["--json", "Print", "JSON", "for", "machines."] in [
         line.split() for line in trace.splitlines()
     ]
+
+
+def test_loading_the_packages_commands_again_adds_none() -> None:
+    _load_plugins()
+    before = len(app.registered_commands)
+    _load_plugins()
+    assert len(app.registered_commands) == before
