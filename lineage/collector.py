@@ -1,10 +1,13 @@
-"""Pausing Python's cyclic garbage collector while a batch is ingested.
+"""Pausing Python's cyclic garbage collector while a batch is ingested or a lineage question
+answered.
 
 An ingest allocates hundreds of thousands of short-lived containers (parsed events, rows,
 lookups) that stay alive until the batch is written, so every generation-0 collection during
 the batch traverses them all without freeing any: 10-15% of ingest CPU went to the collector
-(docs/PERFORMANCE.md). The ingest path creates no reference cycles of its own; whatever other
-threads leave behind is collected as soon as the last ingest in the process ends.
+(docs/PERFORMANCE.md). A trace or an impact at a million events holds tens of thousands of
+edges and versions the same way while it loads their rows. Neither creates reference cycles of
+its own; whatever other threads leave behind is collected as soon as the last of them in the
+process ends.
 """
 
 from __future__ import annotations

@@ -38,10 +38,11 @@ _SESSIONS: WeakKeyDictionary[Connection, _Session] = WeakKeyDictionary()
 class Answer:
     """The rows of one sent statement, filled in by the `sync` after it."""
 
-    __slots__ = ("rows",)
+    __slots__ = ("names", "rows")
 
     def __init__(self) -> None:
         self.rows: list[Row] = []
+        self.names: list[str] = []  # the columns' names, when the statement returned rows
 
 
 class _Session:
@@ -120,6 +121,10 @@ class Pipeline:
             elif isinstance(item, Answer) and result.status == pq.ExecStatus.TUPLES_OK:
                 self.adapt.set_pgresult(result)
                 item.rows = self.adapt.load_rows(0, result.ntuples, tuple)
+                item.names = [
+                    (result.fname(column) or b"").decode(self.encoding)
+                    for column in range(result.nfields)
+                ]
             if result is not None:
                 self._result()  # the None that closes each statement's results
         end = self._result()

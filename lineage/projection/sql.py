@@ -82,6 +82,16 @@ class Sql:
         self.cursor.execute(_format_style(sql) if self.postgres else sql, params)
         return self.cursor.fetchall()
 
+    def named_rows(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[Row]]:
+        """The columns' names and the rows of one statement."""
+        if self.psycopg3:
+            with self._pipes.opened(self.driver) as pipe:
+                answer = pipe.send(sql, params)
+                pipe.sync()
+            return answer.names, answer.rows
+        rows = self.rows(sql, params)
+        return [column[0] for column in self.cursor.description or ()], rows
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """A statement whose rows nobody reads; in a pipeline it is answered at the next sync."""
         self.many(sql, [params])

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from lineage.collector import collector_paused
 from lineage.queries.resolve import resolve_dataset
 
 ACCESS = text(
@@ -26,6 +27,7 @@ ACCESS = text(
 )
 
 
+@collector_paused()
 def dataset_history(
     engine: Engine, dataset: str, *, namespace: str | None = None, limit: int = 1000
 ) -> dict[str, Any]:

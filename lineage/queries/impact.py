@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, text
 
+from lineage.collector import collector_paused
 from lineage.queries.graph_sql import END_OF_TIME, walk_downstream_reach
 from lineage.queries.nodes import VERSIONS, as_it_stood, chunked_rows, version_view
 from lineage.queries.resolve import resolve_dataset
@@ -51,6 +52,7 @@ DEPLOYMENTS = text(
 ENDED_LISTED = 50  # ended deployments listed, the latest; every live one is
 
 
+@collector_paused()
 def impact(
     engine: Engine,
     dataset: str,

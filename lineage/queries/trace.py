@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from lineage.collector import collector_paused
 from lineage.queries.graph_sql import END_OF_TIME, walk_upstream_reads
 from lineage.queries.ml import deployments_of, evaluations_of, live_of
 from lineage.queries.nodes import as_it_stood, load_versions_made, version_view
@@ -16,6 +17,7 @@ from lineage.timeutil import to_store_time
 TRAINING = "mlaudit_training"
 
 
+@collector_paused()
 def trace(
     engine: Engine,
     model: str,

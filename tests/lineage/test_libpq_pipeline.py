@@ -177,3 +177,12 @@ def test_a_connection_that_cannot_leave_the_pipeline_is_closed(pg_url: str) -> N
         pipe.pg.pipeline_sync()  # an answer the pipeline does not know it owes
         raise KeyboardInterrupt
     assert driver.closed
+
+
+def test_an_answer_names_its_columns(driver: psycopg.Connection) -> None:
+    with opened(driver) as pipe:
+        rows = pipe.send("SELECT 1 AS one, 'x' AS \"Two words\"")
+        written = pipe.send("INSERT INTO t (id) VALUES (?)", [7])
+        pipe.sync()
+    assert rows.names == ["one", "Two words"] and rows.rows == [(1, "x")]
+    assert written.names == [] and written.rows == []
