@@ -38,11 +38,12 @@ _SESSIONS: WeakKeyDictionary[Connection, _Session] = WeakKeyDictionary()
 class Answer:
     """The rows of one sent statement, filled in by the `sync` after it."""
 
-    __slots__ = ("names", "rows")
+    __slots__ = ("named", "names", "rows")
 
-    def __init__(self) -> None:
+    def __init__(self, named: bool = False) -> None:
         self.rows: list[Row] = []
-        self.names: list[str] = []  # the columns' names, when the statement returned rows
+        self.named = named  # whether to read the columns' names (the append never needs them)
+        self.names: list[str] = []
 
 
 class _Session:
@@ -67,8 +68,9 @@ class Pipeline:
         # in this round (forgotten if the server refused it).
         self.owed: list[Answer | tuple[bytes, tuple[int, ...]]] = []
 
-    def send(self, sql: str, params: Sequence[Any] = ()) -> Answer:
-        """Queue `sql` (`?` marks parameters); its rows arrive at the next `sync`."""
+    def send(self, sql: str, params: Sequence[Any] = (), *, named: bool = False) -> Answer:
+        """Queue `sql` (`?` marks parameters); its rows (and, if `named`, its columns' names)
+        arrive at the next `sync`."""
         text = numbered(sql)
         buffers: list[Any] | None = None
         types: tuple[int, ...] = ()
@@ -81,7 +83,7 @@ class Pipeline:
             self.pg.send_query_params(text, buffers, types or None, formats)
         else:
             self.pg.send_query_prepared(name, buffers, formats)
-        answer = Answer()
+        answer = Answer(named)
         self.owed.append(answer)
         self.pg.flush()  # the server starts on it while the next is made (the rest: at sync)
         return answer
@@ -121,10 +123,11 @@ class Pipeline:
             elif isinstance(item, Answer) and result.status == pq.ExecStatus.TUPLES_OK:
                 self.adapt.set_pgresult(result)
                 item.rows = self.adapt.load_rows(0, result.ntuples, tuple)
-                item.names = [
-                    (result.fname(column) or b"").decode(self.encoding)
-                    for column in range(result.nfields)
-                ]
+                if item.named:
+                    item.names = [
+                        (result.fname(column) or b"").decode(self.encoding)
+                        for column in range(result.nfields)
+                    ]
             if result is not None:
                 self._result()  # the None that closes each statement's results
         end = self._result()

@@ -86,7 +86,7 @@ class Sql:
         """The columns' names and the rows of one statement."""
         if self.psycopg3:
             with self._pipes.opened(self.driver) as pipe:
-                answer = pipe.send(sql, params)
+                answer = pipe.send(sql, params, named=True)
                 pipe.sync()
             return answer.names, answer.rows
         rows = self.rows(sql, params)

@@ -179,10 +179,13 @@ def test_a_connection_that_cannot_leave_the_pipeline_is_closed(pg_url: str) -> N
     assert driver.closed
 
 
-def test_an_answer_names_its_columns(driver: psycopg.Connection) -> None:
+def test_an_answer_names_its_columns_when_asked(driver: psycopg.Connection) -> None:
+    query = "SELECT 1 AS one, 'x' AS \"Two words\""
     with opened(driver) as pipe:
-        rows = pipe.send("SELECT 1 AS one, 'x' AS \"Two words\"")
-        written = pipe.send("INSERT INTO t (id) VALUES (?)", [7])
+        named = pipe.send(query, named=True)
+        unnamed = pipe.send(query)
+        written = pipe.send("INSERT INTO t (id) VALUES (?)", [7], named=True)
         pipe.sync()
-    assert rows.names == ["one", "Two words"] and rows.rows == [(1, "x")]
+    assert named.names == ["one", "Two words"] and named.rows == [(1, "x")]
+    assert unnamed.names == [] and unnamed.rows == [(1, "x")]
     assert written.names == [] and written.rows == []
