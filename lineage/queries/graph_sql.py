@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 from sqlalchemy import Connection
 
-from lineage.collector import collector_paused
 from lineage.projection.sql import Sql
+from lineage.queries.reach import IDS, Reach, breadth_first
 
 END_OF_TIME = "9999-12-31T23:59:59.999999Z"
 MAX_DEPTH = 200
@@ -68,8 +69,15 @@ DATASETS_DOWN = """
     )
     SELECT dataset_id FROM down
 """
+# The edges come as one row of three columns of big-endian 4-byte integers, which numpy reads
+# as they are: the largest source at 1M has 42,547 edges, 30-33 ms as rows of Python integers
+# against 21-23 ms this way (the scan itself 8 ms on the server). A wider integer would make
+# int4send fail, never be read wrong.
 EDGES_POSTGRES = """
-    SELECT parent_version_id, child_version_id, child_dataset_id FROM version_edges
+    SELECT string_agg(int4send(parent_version_id), ''::bytea),
+           string_agg(int4send(child_version_id), ''::bytea),
+           string_agg(int4send(child_dataset_id), ''::bytea)
+    FROM version_edges
     WHERE parent_dataset_id = ANY(CAST(? AS INTEGER[])) AND event_time <= ?
 """
 OWN_VERSIONS = "SELECT id FROM dataset_versions WHERE dataset_id = ?"
@@ -95,36 +103,37 @@ def walk_downstream(conn: Connection, dataset_id: int, as_of: str) -> dict[int, 
     """Version id -> depth of everything made from any version of the dataset (its own: 0)."""
     own, reach = _reach(Sql(conn), dataset_id, as_of)
     depths = dict.fromkeys(own, 0)
-    depths.update((vid, depth) for vid, (depth, _) in reach.items())
+    depths.update(reach.depth_by_version())
     return depths
 
 
-def walk_downstream_reach(
-    conn: Connection, dataset_id: int, as_of: str
-) -> dict[int, tuple[int, int]]:
-    """Version id -> (depth, dataset id) of everything made from any version of the dataset,
-    its own versions excepted, in breadth-first order (nondecreasing depth: impact relies on
-    it)."""
+def walk_downstream_reach(conn: Connection, dataset_id: int, as_of: str) -> Reach:
+    """Everything made from any version of the dataset, its own versions excepted, with depths
+    and datasets, in breadth-first order."""
     return _reach(Sql(conn), dataset_id, as_of)[1]
 
 
-def _reach(sql: Sql, dataset_id: int, as_of: str) -> tuple[list[int], dict[int, tuple[int, int]]]:
-    """The dataset's own versions, and version id -> (depth, dataset id) of what they reach."""
+def _reach(sql: Sql, dataset_id: int, as_of: str) -> tuple[list[int], Reach]:
+    """The dataset's own versions, and what they reach."""
     own = [row[0] for row in sql.rows(OWN_VERSIONS, [dataset_id])]
     if not sql.postgres:
         return own, _levels(sql, own, as_of)
     datasets = [row[0] for row in sql.rows(DATASETS_DOWN, [dataset_id, as_of])]
     listed = "{" + ",".join(map(str, datasets)) + "}"
-    # Tens of thousands of rows and tuples, all alive until the walk ends: each collection the
-    # allocations set off traversed them all and freed nothing (half of the largest walk's time).
-    with collector_paused():
-        return own, _breadth_first(own, sql.rows(EDGES_POSTGRES, [listed, as_of]))
+    ((parents, children, child_datasets),) = sql.rows(EDGES_POSTGRES, [listed, as_of])
+    edges = (
+        np.frombuffer(column or b"", dtype=">i4").astype(IDS)
+        for column in (parents, children, child_datasets)
+    )
+    return own, breadth_first(own, *edges, max_depth=MAX_DEPTH)
 
 
-def _levels(sql: Sql, own: list[int], as_of: str) -> dict[int, tuple[int, int]]:
+def _levels(sql: Sql, own: list[int], as_of: str) -> Reach:
     """SQLite: the walk, one statement per breadth-first level."""
     seen = set(own)
-    reach: dict[int, tuple[int, int]] = {}
+    versions: list[int] = []
+    depths: list[int] = []
+    datasets: list[int] = []
     level = own
     for depth in range(1, MAX_DEPTH + 1):
         if not level:
@@ -134,36 +143,11 @@ def _levels(sql: Sql, own: list[int], as_of: str) -> dict[int, tuple[int, int]]:
         for child, child_dataset in found:
             if child not in seen:
                 seen.add(child)
-                reach[child] = (depth, child_dataset)
                 level.append(child)
-    return reach
-
-
-def _breadth_first(
-    own: list[int], edges: Iterable[tuple[int, int, int]]
-) -> dict[int, tuple[int, int]]:
-    """Version id -> (depth, dataset id) of what `own` reaches over the (parent, child, child's
-    dataset) edges, in breadth-first order; edges from versions never reached are ignored."""
-    following: dict[int, list[int]] = {}
-    dataset_of: dict[int, int] = {}
-    for parent, child, child_dataset in edges:
-        dataset_of[child] = child_dataset
-        if parent in following:
-            following[parent].append(child)
-        else:
-            following[parent] = [child]
-    seen = set(own)
-    reach: dict[int, tuple[int, int]] = {}
-    level = own
-    for depth in range(1, MAX_DEPTH + 1):
-        # Each child once, at the first level that meets it (`seen.add` returns None).
-        level = [
-            c for v in level for c in following.get(v, ()) if c not in seen and not seen.add(c)
-        ]
-        if not level:
-            break
-        reach.update((child, (depth, dataset_of[child])) for child in level)
-    return reach
+                datasets.append(child_dataset)
+        versions += level
+        depths += [depth] * len(level)
+    return Reach.of(versions, depths, datasets)
 
 
 def _depths(start: Iterable[int], edges: Iterable[tuple[int, int]]) -> dict[int, int]:

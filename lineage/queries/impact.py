@@ -10,7 +10,6 @@ runs) cost seconds and nobody reads it in one go.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from sqlalchemy import Connection, Engine, bindparam, text
 from lineage.collector import collector_paused
 from lineage.queries.graph_sql import END_OF_TIME, walk_downstream_reach
 from lineage.queries.nodes import VERSIONS, as_it_stood, chunked_rows, version_view
+from lineage.queries.reach import DatasetReach, Reach
 from lineage.queries.resolve import resolve_dataset
 from lineage.timeutil import to_store_time
 
@@ -68,35 +68,29 @@ def impact(
     bound = to_store_time(as_of) if as_of else END_OF_TIME
     with engine.connect() as conn:
         root = resolve_dataset(conn, dataset, namespace=namespace)
-        reached = walk_downstream_reach(conn, root["id"], bound)
-        counts = _per_dataset(reached)
-        datasets = _datasets(conn, counts, bound)
-        summaries = _summaries(reached, counts, datasets)
-        page, total = _page(reached, counts, datasets, kind, offset, limit)
-        latest = [s.pop("latest_id") for s in summaries]
+        reach = walk_downstream_reach(conn, root["id"], bound)
+        affected = reach.per_dataset()
+        datasets = _datasets(conn, affected, bound)
+        summaries = _summaries(affected, datasets)
+        page, total = _page(reach, datasets, kind, offset, limit)
+        latest = [affected[s["dataset_id"]].latest_version for s in summaries]
         rows = chunked_rows(conn, VERSIONS, {*page, *latest})
         versions = {v["id"]: as_it_stood(v, bound) for v in rows}
         models = [s for s in summaries if s["kind"] == "MODEL"]
-        deployments = _deployments(conn, reached, [s["dataset_id"] for s in models], bound)
+        deployments = _deployments(conn, reach, [s["dataset_id"] for s in models], bound)
     for summary, version_id in zip(summaries, latest, strict=True):
         summary["latest_version"] = versions[version_id]["version"] or None
         summary["latest_created_at"] = versions[version_id]["created_at"]
     return {
         "dataset": {"namespace": root["namespace"], "name": root["name"], "kind": root["kind"]},
         "as_of": None if bound == END_OF_TIME else bound,
-        "totals": _totals(reached, summaries, deployments),
+        "totals": _totals(len(reach), summaries, deployments),
         "datasets": [_public(s) for s in summaries if s["kind"] != "MODEL"],
         "models": [_public(s) for s in models],
         "deployments": deployments.listed,
-        "versions": [version_view(versions[vid], reached[vid][0]) for vid in page],
+        "versions": [version_view(versions[vid], depth) for vid, depth in page.items()],
         "page": {"offset": offset, "limit": limit, "total": total, "kind": kind},
     }
-
-
-def _per_dataset(reached: dict[int, tuple[int, int]]) -> Counter[int]:
-    """Affected versions per dataset, counted once: the summaries, the datasets to read and the
-    page's total all come from it (each was another pass over 26k versions at 1M events)."""
-    return Counter(dataset_id for _, dataset_id in reached.values())
 
 
 def _datasets(conn: Connection, ids: Iterable[int], bound: str) -> dict[int, dict[str, Any]]:
@@ -104,58 +98,40 @@ def _datasets(conn: Connection, ids: Iterable[int], bound: str) -> dict[int, dic
 
 
 def _summaries(
-    reached: dict[int, tuple[int, int]],
-    counts: Counter[int],
-    datasets: dict[int, dict[str, Any]],
+    affected: dict[int, DatasetReach], datasets: dict[int, dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """One per affected dataset: affected versions, nearest depth, and the latest recorded
-    affected version (highest id: ids follow recording), whose row the page fetch loads with
-    the page's; no read of every affected version's row. `reached` is in breadth-first order
-    (nondecreasing depth), so a dataset's first entry has its nearest depth: the mappings are
-    built by comprehensions, the last write of a key winning (26k versions for the largest
-    source at 1M: a loop of updates per version cost ~20 ms)."""
-    nearest = {dataset_id: depth for depth, dataset_id in reversed(reached.values())}
-    latest = {reached[vid][1]: vid for vid in sorted(reached)}
+    """One per affected dataset (how many of its versions, the nearest depth), nearest first."""
     found = [
         {
             **{k: datasets[dataset_id][k] for k in ("namespace", "name", "kind", "deleted_at")},
             "dataset_id": dataset_id,
-            "versions": count,
-            "nearest_depth": nearest[dataset_id],
-            "latest_id": latest[dataset_id],
+            "versions": reached.versions,
+            "nearest_depth": reached.nearest_depth,
         }
-        for dataset_id, count in counts.items()
+        for dataset_id, reached in affected.items()
     ]
     return sorted(found, key=lambda s: (s["nearest_depth"], s["namespace"], s["name"]))
 
 
 def _page(
-    reached: dict[int, tuple[int, int]],
-    counts: Counter[int],
-    datasets: dict[int, dict[str, Any]],
-    kind: str | None,
-    offset: int,
-    limit: int,
-) -> tuple[list[int], int]:
+    reach: Reach, datasets: dict[int, dict[str, Any]], kind: str | None, offset: int, limit: int
+) -> tuple[dict[int, int], int]:
     """One page of the affected versions (nearest first, then by dataset name, latest recorded
-    first) and how many there are. `reached` is in breadth-first order, so only the depths that
-    reach the page's end are ranked, not all of them (26k for the largest source at 1M)."""
-    wanted = {
+    first) as version id -> depth, and how many there are. The reach is in breadth-first order,
+    so only the depths that reach the page's end are ranked, not all of them."""
+    wanted = [
         dataset_id
         for dataset_id, row in datasets.items()
         if kind is None or (row["kind"] == "MODEL") == (kind == "MODEL")
-    }
+    ]
     names = sorted(wanted, key=lambda d: (datasets[d]["namespace"], datasets[d]["name"]))
     rank = {dataset_id: position for position, dataset_id in enumerate(names)}
-    end = offset + limit
-    keys: list[tuple[int, int, int]] = []
-    for vid, (depth, dataset_id) in reached.items():
-        if keys and len(keys) >= end and depth > keys[-1][0]:
-            break  # every later version is deeper than the page's last
-        if dataset_id in rank:
-            keys.append((depth, rank[dataset_id], -vid))
-    total = sum(counts[dataset_id] for dataset_id in rank)
-    return [-key[2] for key in sorted(keys)[offset:end]], total
+    listed = reach.of_datasets(rank)
+    near = listed.nearest(offset + limit)
+    ranks = [rank[dataset_id] for dataset_id in near.datasets.tolist()]
+    newest_first = [-version for version in near.versions.tolist()]
+    keys = sorted(zip(near.depths.tolist(), ranks, newest_first, strict=True))
+    return {-key[2]: key[0] for key in keys[offset : offset + limit]}, len(listed)
 
 
 @dataclass
@@ -169,7 +145,7 @@ class Deployments:
 
 def _deployments(
     conn: Connection,
-    reached: dict[int, tuple[int, int]],
+    reach: Reach,
     model_ids: list[int],
     as_of: str,
 ) -> Deployments:
@@ -177,7 +153,8 @@ def _deployments(
     ones, in the order they started, each marked live or not at `as_of`; the counts cover all.
     An incident asks what is serving now; a model's whole history is its timeline's."""
     keys = chunked_rows(conn, DEPLOYMENT_KEYS, model_ids, as_of=as_of) if model_ids else []
-    keys = [k for k in keys if k["model_version_id"] in reached]
+    affected = set(reach.of_datasets(model_ids).versions.tolist())
+    keys = [k for k in keys if k["model_version_id"] in affected]
     keys.sort(key=lambda k: (k["valid_from"], k["id"]))
     live: list[dict[str, Any]] = []
     ended: list[dict[str, Any]] = []
@@ -197,16 +174,16 @@ def _live(deployment: dict[str, Any], as_of: str) -> bool:
 
 
 def _totals(
-    reached: dict[int, tuple[int, int]],
+    reached: int,
     summaries: list[dict[str, Any]],
     deployments: Deployments,
 ) -> dict[str, int]:
     models = [s for s in summaries if s["kind"] == "MODEL"]
     model_versions = sum(s["versions"] for s in models)
     return {
-        "versions": len(reached),
+        "versions": reached,
         "datasets": len(summaries) - len(models),
-        "dataset_versions": len(reached) - model_versions,
+        "dataset_versions": reached - model_versions,
         "models": len(models),
         "model_versions": model_versions,
         "deployments": deployments.total,
