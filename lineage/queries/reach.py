@@ -49,11 +49,13 @@ class Reach:
         """Every affected dataset's summary, from one sort of the arrays."""
         if not len(self):
             return {}
-        ids, first, counts = np.unique(self.datasets, return_index=True, return_counts=True)
-        by_dataset = self.versions[np.argsort(self.datasets, kind="stable")]
-        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        latest = np.maximum.reduceat(by_dataset, starts)
-        nearest = self.depths[first]  # breadth-first: a dataset's first version is its nearest
+        order = np.argsort(self.datasets, kind="stable")  # stable: breadth-first within each
+        grouped = self.datasets[order]
+        starts = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1])))
+        counts = np.diff(np.append(starts, len(grouped)))
+        latest = np.maximum.reduceat(self.versions[order], starts)
+        nearest = self.depths[order[starts]]  # a dataset's first version met is its nearest
+        ids = grouped[starts]
         return {
             dataset: DatasetReach(count, depth, version)
             for dataset, count, depth, version in zip(
