@@ -33,35 +33,50 @@ def is_model(dataset: dict[str, Any]) -> bool:
     return str(facet.get("datasetType", "")).upper() == "MODEL"
 
 
-def _has_quality_facets(event: Event) -> bool:
-    keys = {"dataQualityMetrics", "dataQualityAssertions"}
-    for ds in datasets(event):
-        facets = {**(ds.get("facets") or {}), **(ds.get("inputFacets") or {})}
-        if keys & facets.keys():
-            return True
+class _Facts:
+    """What the rules read of one event, each looked up once."""
+
+    __slots__ = ("datasets", "event", "run_facets")
+
+    def __init__(self, event: Event) -> None:
+        self.event = event
+        self.run_facets = run_facets(event)
+        self.datasets = datasets(event)
+
+
+_QUALITY_FACETS = frozenset({"dataQualityMetrics", "dataQualityAssertions"})
+
+
+def _has_quality_facets(facts: _Facts) -> bool:
+    for ds in facts.datasets:
+        for key in ("facets", "inputFacets"):
+            if not _QUALITY_FACETS.isdisjoint(ds.get(key) or {}):
+                return True
     return False
 
 
-def _is_user_launch(event: Event) -> bool:
-    actor = run_facets(event).get("mlaudit_actor") or {}
-    return event.get("eventType") == "START" and actor.get("kind") == "user"
+def _is_user_launch(facts: _Facts) -> bool:
+    actor = facts.run_facets.get("mlaudit_actor") or {}
+    return facts.event.get("eventType") == "START" and actor.get("kind") == "user"
 
 
-RULES: tuple[tuple[str, Callable[[Event], bool]], ...] = (
-    (DATA_ACCESS, lambda e: bool(datasets(e))),
-    (
-        MODEL_DEVELOPMENT,
-        lambda e: (
-            "mlaudit_training" in run_facets(e) or any(is_model(d) for d in e.get("outputs") or [])
-        ),
-    ),
-    (EVALUATION, lambda e: "mlaudit_evaluation" in run_facets(e) or _has_quality_facets(e)),
-    (DEPLOYMENT, lambda e: "mlaudit_deployment" in run_facets(e)),
-    (USER_ACTION, lambda e: "mlaudit_user_action" in run_facets(e) or _is_user_launch(e)),
+def _is_model_development(facts: _Facts) -> bool:
+    if "mlaudit_training" in facts.run_facets:
+        return True
+    return any(is_model(d) for d in facts.event.get("outputs") or [])
+
+
+RULES: tuple[tuple[str, Callable[[_Facts], bool]], ...] = (
+    (DATA_ACCESS, lambda f: bool(f.datasets)),
+    (MODEL_DEVELOPMENT, _is_model_development),
+    (EVALUATION, lambda f: "mlaudit_evaluation" in f.run_facets or _has_quality_facets(f)),
+    (DEPLOYMENT, lambda f: "mlaudit_deployment" in f.run_facets),
+    (USER_ACTION, lambda f: "mlaudit_user_action" in f.run_facets or _is_user_launch(f)),
 )
 
 
 def categorize(event: Event) -> list[str]:
     """All categories whose rule matches; a run event with none of them is `run`."""
-    found = [name for name, rule in RULES if rule(event)]
+    facts = _Facts(event)
+    found = [name for name, rule in RULES if rule(facts)]
     return found or [RUN]

@@ -34,6 +34,7 @@ from lineage.validation.formats import is_date_time, is_uuid
 from lineage.validation.messages import json_path
 from lineage.validation.targets import (
     DEFAULT_VERSION,
+    any_facet_named,
     core_schema_for,
     facet_maps,
     is_deletion_marker,
@@ -129,6 +130,8 @@ def _normalize_run(run: dict[str, Any], notes: list[str]) -> dict[str, Any]:
 
 def _fill_column_metrics(event: dict[str, Any], notes: list[str]) -> None:
     """Give each well-formed `dataQualityMetrics` facet lacking columnMetrics an empty one."""
+    if not any_facet_named(event, _DATA_QUALITY_METRICS):
+        return
     _, kind = core_schema_for(event)
     paths = [
         (*path, _DATA_QUALITY_METRICS)

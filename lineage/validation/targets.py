@@ -132,6 +132,24 @@ def facet_maps(event: Mapping[str, Any], kind: str) -> list[FacetMap]:
 _SIDES = (("inputs", "inputFacets", "input"), ("outputs", "outputFacets", "output"))
 
 
+def any_facet_named(event: Mapping[str, Any], name: str) -> bool:
+    """Whether a facet map of the event, of any kind's places, has a member `name`: facet_maps'
+    answer to "is there one at all?" without building its paths (a third of its cost)."""
+    holders = [event.get("run"), event.get("job"), event.get("dataset")]
+    for side, own_key, _ in _SIDES:
+        datasets = event.get(side)
+        if isinstance(datasets, list):
+            for dataset in datasets:
+                if isinstance(dataset, dict) and _has(dataset.get(own_key), name):
+                    return True
+                holders.append(dataset)
+    return any(isinstance(h, dict) and _has(h.get("facets"), name) for h in holders)
+
+
+def _has(facets: Any, name: str) -> bool:
+    return isinstance(facets, dict) and name in facets
+
+
 def _add_facet_map(
     found: list[FacetMap], holder: Any, path: JsonPath, key: str, place: str
 ) -> None:

@@ -11,6 +11,7 @@ from normalize_support import (
 
 from lineage.normalize import normalize_event
 from lineage.validation import validate_event
+from lineage.validation.targets import any_facet_named, facet_maps
 
 # --- dataQualityMetrics without columnMetrics -----------------------------------------------
 
@@ -121,3 +122,57 @@ def test_sample_data_quality_metrics_are_filled(load_sample, name, path):
     assert notes == [f"{path}: {NO_COLUMN_METRICS}"]
     assert out["inputs"][0]["inputFacets"]["dataQualityMetrics"]["columnMetrics"] == {}
     assert validate_event(out) == []
+
+
+# --- the cheap look before the walk ------------------------------------------------------------
+
+KINDS = ("RunEvent", "JobEvent", "DatasetEvent")
+
+
+def _facet_names(event: object) -> set[str]:
+    return {
+        name
+        for kind in KINDS
+        for _, _, facets in facet_maps(event, kind)  # type: ignore[arg-type]
+        for name in facets
+    }
+
+
+def _agrees(event: object) -> None:
+    if not isinstance(event, dict):
+        return
+    for name in _facet_names(event) | {"dataQualityMetrics", "absent"}:
+        found = any(name in facets for k in KINDS for _, _, facets in facet_maps(event, k))
+        assert any_facet_named(event, name) == found, name
+
+
+def test_any_facet_named_answers_as_facet_maps_on_every_sample(literal_sample, load_sample):
+    _agrees(load_sample(literal_sample))
+
+
+def test_any_facet_named_answers_as_facet_maps_on_invalid_samples(invalid_sample, load_sample):
+    _agrees(load_sample(invalid_sample))
+
+
+@pytest.mark.parametrize(
+    "place",
+    [
+        ("run", "facets"),
+        ("job", "facets"),
+        ("dataset", "facets"),
+        ("inputs", 0, "facets"),
+        ("inputs", 1, "inputFacets"),
+        ("outputs", 0, "outputFacets"),
+    ],
+)
+def test_any_facet_named_finds_each_place(base_event, place):
+    event = {**base_event, "dataset": {"namespace": "n", "name": "d"}}
+    event["inputs"] = [{"namespace": "n", "name": "a"}, {"namespace": "n", "name": "b"}]
+    event["outputs"] = [{"namespace": "n", "name": "c"}]
+    holder = event
+    for step in place[:-1]:
+        holder = holder[step]
+    holder[place[-1]] = {"dataQualityMetrics": {}}
+    assert any_facet_named(event, "dataQualityMetrics")
+    holder[place[-1]] = {"other": {}}
+    assert not any_facet_named(event, "dataQualityMetrics")
