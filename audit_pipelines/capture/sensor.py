@@ -15,6 +15,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 
 from dagster import (
     DagsterInstance,
@@ -54,6 +55,19 @@ MAX_EVENTS_ENV = "MLAUDIT_CAPTURE_MAX_EVENTS"
 SETTLE_SECONDS = 2.0
 
 
+@dataclass(frozen=True)
+class Follow:
+    """How a tick that found records keeps reading (a burst in progress) rather than leaving
+    what arrives to the next tick: the sensor daemon loops no faster than every 5 s (whatever
+    the sensor's interval), so a burst's materializations waited 2.5 s for a tick on average
+    before its own work. `pause`: from one read's start to the next (six queries to Dagster's
+    storage each); `idle`: the tick ends once reads found nothing for this long (a run's next
+    step or the next run of a burst starting)."""
+
+    pause: float = 0.5
+    idle: float = 2.0
+
+
 class CaptureInterrupted(Exception):
     """Emission failed mid-batch. `cursor` covers exactly the records committed before."""
 
@@ -72,19 +86,49 @@ def run_capture(
     *,
     client: OpenLineageClient | None = None,
     settle_seconds: float | None = None,
+    follow: Follow | None = None,
 ) -> tuple[str, int]:
     """One capture tick: map and emit up to `max_events` records after `cursor`.
 
-    Returns (new cursor, number of OpenLineage events emitted). Raises CaptureInterrupted (with
-    the cursor of what was committed) when emission fails part-way.
+    follow: keep reading while records arrive (see Follow), within the tick's record and time
+    budgets; None reads once. Returns (new cursor, number of OpenLineage events emitted).
+    Raises CaptureInterrupted (with the cursor of what was committed) when emission fails
+    part-way.
     """
     position = CaptureCursor.parse(cursor)
     settle = _default_settle(instance) if settle_seconds is None else settle_seconds
-    batch = read_batch(instance, position, max_events, settle)
     lookup = DagsterLookup(instance, _repository(definitions))
     client = client or build_client(store)
     deadline = time.monotonic() + TICK_SECONDS
-    emitted = 0
+    emitted = records = 0
+    found_at: float | None = None  # when the last read that found records began
+    while records < max_events:
+        began = time.monotonic()
+        batch = read_batch(instance, position, max_events - records, settle)
+        records += len(batch)
+        found_at = began if batch else found_at
+        emitted, done = _emit(batch, position, lookup, client, emitted, deadline)
+        if not done or follow is None or found_at is None:
+            break  # stopped by the deadline, asked to read once, or nothing arrived at all
+        if not batch and began - found_at >= follow.idle:
+            break
+        pause = max(0.0, began + follow.pause - time.monotonic())
+        if time.monotonic() + pause >= deadline:
+            break
+        time.sleep(pause)
+    return position.serialize(), emitted
+
+
+def _emit(
+    batch: Sequence[StreamRecord],
+    position: CaptureCursor,
+    lookup: DagsterLookup,
+    client: OpenLineageClient,
+    emitted: int,
+    deadline: float,
+) -> tuple[int, bool]:
+    """Emit `batch` chunk by chunk, moving `position` past each committed chunk; (events emitted
+    in all, False if the deadline passed: the tick ends)."""
     for chunk in _chunks(batch, CHUNK_RECORDS if _batches(client) else 1):
         pending = 0
         try:
@@ -101,8 +145,8 @@ def run_capture(
         for item in chunk:
             position.advance(item.stream, item.record.storage_id)
         if time.monotonic() > deadline:
-            break  # the rest is read again next tick
-    return position.serialize(), emitted
+            return emitted, False  # the rest is read again next tick
+    return emitted, True
 
 
 def _batches(client: OpenLineageClient) -> bool:
@@ -176,7 +220,12 @@ def capture_sensor(
     store = audit_store.open()
     try:
         cursor, emitted = run_capture(
-            context.instance, context.repository_def, store, context.cursor, tick_budget()
+            context.instance,
+            context.repository_def,
+            store,
+            context.cursor,
+            tick_budget(),
+            follow=Follow(),
         )
     except CaptureInterrupted as stop:
         if stop.cursor == CaptureCursor.parse(context.cursor).serialize():
