@@ -110,8 +110,9 @@ def targets(event: Mapping[str, Any], version: str, kind: str) -> list[Target]:
 def facet_maps(event: Mapping[str, Any], kind: str) -> list[FacetMap]:
     """(path, place, facet map) for every facet map the event carries.
 
-    A list built in one loop rather than nested generators: it runs twice per ingested event
-    (normalisation, validation), and the generator frames cost more than the lookups.
+    A list built in one loop rather than nested generators: it runs for every ingested event
+    (validation; normalisation too when any_facet_named finds a dataQualityMetrics facet), and
+    the generator frames cost more than the lookups.
     """
     found: list[FacetMap] = []
     if kind == "DatasetEvent":
@@ -134,7 +135,8 @@ _SIDES = (("inputs", "inputFacets", "input"), ("outputs", "outputFacets", "outpu
 
 def any_facet_named(event: Mapping[str, Any], name: str) -> bool:
     """Whether a facet map of the event, of any kind's places, has a member `name`: facet_maps'
-    answer to "is there one at all?" without building its paths (a third of its cost)."""
+    answer to "is there one at all?" without building its paths (2.1 us against 3.4, with
+    core_schema_for, for a generator event)."""
     holders = [event.get("run"), event.get("job"), event.get("dataset")]
     for side, own_key, _ in _SIDES:
         datasets = event.get(side)
