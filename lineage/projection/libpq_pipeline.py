@@ -26,6 +26,8 @@ from weakref import WeakKeyDictionary
 from psycopg import Connection, errors, pq
 from psycopg.adapt import PyFormat, Transformer
 
+from lineage.projection.idle_work import wait
+
 Row = tuple[Any, ...]
 # Statements prepared on one connection at most; past it, new shapes run unnamed (parsed and
 # planned each time), so odd batch sizes cannot fill the server's memory with plans.
@@ -110,11 +112,11 @@ class Pipeline:
         """Send what is queued, read every answer; raise the first error the server reported."""
         pg = self.pg
         pg.pipeline_sync()
-        self._flush()
+        flush(pg)
         owed, self.owed = self.owed, []
         failure: errors.Error | None = None
         for item in owed:
-            result = self._result()
+            result = next_result(pg)
             if result is None or result.status not in _OK:
                 if failure is None and result is not None and result.status == _FATAL:
                     failure = errors.error_from_result(result, encoding=self.encoding)
@@ -129,27 +131,12 @@ class Pipeline:
                         for column in range(result.nfields)
                     ]
             if result is not None:
-                self._result()  # the None that closes each statement's results
-        end = self._result()
+                next_result(pg)  # the None that closes each statement's results
+        end = next_result(pg)
         if end is None or end.status != pq.ExecStatus.PIPELINE_SYNC:
             raise errors.InternalError("the pipeline's answers did not end at its sync")
         if failure is not None:
             raise failure
-
-    def _result(self) -> pq.PGresult | None:
-        pg = self.pg
-        while pg.is_busy():
-            _wait(pg.socket, select.POLLIN)
-            pg.consume_input()
-        return pg.get_result()
-
-    def _flush(self) -> None:
-        """Send the queued messages; the socket is non-blocking, so read while waiting to
-        write (a server blocked on its own full output would otherwise never read ours)."""
-        pg = self.pg
-        while pg.flush():
-            if _wait(pg.socket, select.POLLIN | select.POLLOUT) & select.POLLIN:
-                pg.consume_input()
 
     def discard(self) -> None:
         """After a failure: read what is owed, ignoring it, so the pipeline can close."""
@@ -162,11 +149,21 @@ class Pipeline:
 _FATAL = pq.ExecStatus.FATAL_ERROR
 
 
-def _wait(socket: int, events: int) -> int:
-    poller = select.poll()
-    poller.register(socket, events)
-    ready = poller.poll()
-    return ready[0][1] if ready else 0
+def next_result(pg: pq.abc.PGconn) -> pq.abc.PGresult | None:
+    """The connection's next result, waiting for it (idle_work: the thread's idle task runs
+    meanwhile); None between statements."""
+    while pg.is_busy():
+        wait(pg.socket, select.POLLIN)
+        pg.consume_input()
+    return pg.get_result()
+
+
+def flush(pg: pq.abc.PGconn) -> None:
+    """Send the queued messages; the socket is non-blocking, so read while waiting to write (a
+    server blocked on its own full output would otherwise never read ours)."""
+    while pg.flush():
+        if wait(pg.socket, select.POLLIN | select.POLLOUT) & select.POLLIN:
+            pg.consume_input()
 
 
 def active(driver: Any) -> Pipeline | None:

@@ -62,8 +62,10 @@ class Sql:
         self.driver = driver
         if self.psycopg3:  # psycopg is imported only by stores on PostgreSQL
             from lineage.projection import libpq_pipeline
+            from lineage.projection.libpq_copy import copy_rows
 
             self._pipes = libpq_pipeline
+            self._copies_rows = copy_rows
         version = sqlite3.sqlite_version_info
         # RETURNING arrived in SQLite 3.35; older libraries re-read inserted rows by their key.
         self.returning = self.postgres or version >= (3, 35)
@@ -72,8 +74,9 @@ class Sql:
 
     @cached_property
     def cursor(self) -> Any:
-        """The driver's cursor: SQLite's, psycopg2's, and psycopg 3's for COPY only (everything
-        else goes through the pipeline). Made on first use: an append makes several Sql."""
+        """The driver's cursor: SQLite's and psycopg2's (psycopg 3's statements go through
+        libpq: lineage.projection.libpq_pipeline and libpq_copy). Made on first use: an append
+        makes several Sql."""
         return self.driver.cursor()
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
@@ -178,9 +181,7 @@ class Sql:
             self.many(insert_sql(table, tuple(columns)), rows)
 
     def _copy(self, table: Table, columns: Sequence[str], rows: Sequence[Row]) -> None:
-        with self.cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        self._copies_rows(self.driver, table.name, columns, rows)
 
     def insert_keyed(
         self, table: Table, columns: Sequence[str], rows: Sequence[Row], key: Sequence[str]

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from pg_scratch import psycopg_connection, scratch_engine
 from sqlalchemy import Engine
 
-from lineage.db import create_store_engine
 from lineage.projection import libpq_pipeline
 from lineage.projection.libpq_pipeline import MAX_PREPARED, Pipeline, opened
 
@@ -18,17 +18,14 @@ TABLE = "CREATE TABLE t (id BIGINT PRIMARY KEY, name VARCHAR, blob BYTEA, at TIM
 
 @pytest.fixture
 def engine(pg_url: str) -> Iterator[Engine]:
-    engine = create_store_engine(pg_url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(TABLE)
-    yield engine
-    engine.dispose()
+    with scratch_engine(pg_url, TABLE) as engine:
+        yield engine
 
 
 @pytest.fixture
 def driver(engine: Engine) -> Iterator[psycopg.Connection]:
-    with engine.connect() as conn:
-        yield conn.connection.driver_connection  # type: ignore[misc]
+    with psycopg_connection(engine) as driver:
+        yield driver
 
 
 def _prepared(driver: psycopg.Connection) -> set[str]:
