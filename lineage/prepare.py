@@ -1,7 +1,8 @@
 """Turn raw input into entries ready to append: parse, normalise, validate, pseudonymize,
 canonicalise.
 
-Pure functions, run before the writer lock is taken, so the lock is held only for the append.
+Pure functions, run before the writer lock is taken, except in a large PostgreSQL batch, whose
+later events are prepared in the append's waits on the server (lineage.preparation).
 Pseudonymizing comes before canonicalising, so the idempotency key, the chain hash and anything
 derived from the canonical bytes never cover personal data in plain text.
 """

@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 from projection_histories import random_history
 from projection_reference import Projector as ReferenceProjector
+from projection_rows import projection_rows
 from scenario import ml_history
-from sqlalchemy import Engine, make_url, select, text
+from sqlalchemy import Engine, make_url, text
 
 from lineage.db import writer_transaction
 from lineage.prepare import prepare_batch
@@ -50,16 +51,6 @@ def _clear(engine: Engine) -> None:
         else:
             for model in PROJECTIONS:
                 conn.execute(model.__table__.delete())
-
-
-def _dump(engine: Engine) -> dict[str, list[dict[str, Any]]]:
-    tables: dict[str, list[dict[str, Any]]] = {}
-    with engine.connect() as conn:
-        for model in PROJECTIONS:
-            table = model.__table__
-            query = select(table).order_by(*table.primary_key.columns)
-            tables[table.name] = [dict(row) for row in conn.execute(query).mappings()]
-    return tables
 
 
 def _one_by_one(projector: Callable[[Any], Any]) -> Callable[[Engine, list[Item]], None]:
@@ -93,11 +84,11 @@ VARIANTS = {
 def _compare(engine: Engine, items: list[Item]) -> None:
     _clear(engine)
     _one_by_one(ReferenceProjector)(engine, items)
-    expected = _dump(engine)
+    expected = projection_rows(engine)
     for name, variant in VARIANTS.items():
         _clear(engine)
         variant(engine, items)
-        assert _dump(engine) == expected, name
+        assert projection_rows(engine) == expected, name
 
 
 def _items(events: list[dict[str, Any]]) -> list[Item]:
@@ -170,7 +161,7 @@ def test_store_batch_and_single_ingest_answer_alike(db_url: str, pg_database, ki
             lambda s: dataset_history(s.engine, "clean"),
         ):
             assert query(batch) == query(single)
-        assert _dump(batch.engine) == _dump(single.engine)
+        assert projection_rows(batch.engine) == projection_rows(single.engine)
     finally:
         batch.close()
         single.close()
