@@ -174,6 +174,21 @@ def test_a_value_postgresql_refuses_rejects_only_that_event(pg_url, tokens_for) 
     assert single.status_code == 400 and single.json()["error"] == "invalid_event"
 
 
+def test_a_refused_value_in_a_large_batch_rejects_only_that_event(pg_url, tokens_for) -> None:  # type: ignore[no-untyped-def]
+    """A batch large enough to be appended in chunks (lineage.store): the chunk's failure rolls
+    the whole transaction back, and the writer's replay stores everything else."""
+    store, tokens = tokens_for(pg_url)
+    items = [run_event(f"large{i}", job=f"job{i % 7}") for i in range(400)]
+    items[390]["job"]["name"] = "has\u0000nul"
+    with api(store) as client:
+        batch = client.post(BATCH, json=items, headers=bearer(tokens["producer"]))
+    assert batch.status_code == 200, batch.text
+    accepted = batch.json()["accepted"]
+    assert [a["index"] for a in accepted] == [i for i in range(400) if i != 390]
+    assert [r["index"] for r in batch.json()["rejected"]] == [390]
+    assert store.count_entries() == 399 + len(user_actions(store))
+
+
 @pytest.fixture
 def tokens_for():  # type: ignore[no-untyped-def]
     opened: list[AuditStore] = []

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from projection_rows import projection_rows
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import DataError
 
 import lineage.store as store_module
 from bench.generator import LineageGenerator
@@ -144,3 +145,19 @@ def test_preparing_that_fails_in_a_wait_is_raised_and_nothing_is_written(
     assert store.count_entries() == 0
     monkeypatch.setattr(preparation, "prepare_one", prepare_one)
     assert len(store.ingest(_events(300)).accepted) == 300
+
+
+def test_a_value_the_database_refuses_in_a_late_chunk_rolls_back_the_batch(
+    stores: tuple[AuditStore, AuditStore], chunked: dict[str, int]
+) -> None:
+    """PostgreSQL text cannot hold NUL: the COPY of the chunk holding it fails, client-side, as
+    SQLAlchemy's DataError (the HTTP writer's cue to retry event by event)."""
+    store, _ = stores
+    events = _events(300)
+    events[280]["job"]["name"] = "has\u0000nul"
+    with pytest.raises(DataError, match="NUL"):
+        store.ingest(copy.deepcopy(events), strict=False)
+    assert store.count_entries() == 0
+    del events[280]
+    assert len(store.ingest(events).accepted) == 299
+    assert verify_log(store.engine, keys=store.keys).ok
