@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -190,8 +191,11 @@ def append_batch(
         sql = Sql(conn)
         sql.insert(LogEntry.__table__, LOG_COLUMNS, log_rows)
         sql.insert(EntryCategory.__table__, CATEGORY_COLUMNS, category_rows)
-        add_hours(sql, hour_counts((n.prepared.event_time, n.prepared.categories) for n in new))
-        append_leaves(conn, start, leaf_data, reads.tree)
+        # One round trip for both on PostgreSQL, unless the tree must first catch up with the
+        # log, which reads it through SQLAlchemy (refused in a pipeline).
+        with sql.pipeline() if reads.tree_current else nullcontext():
+            add_hours(sql, hour_counts((n.prepared.event_time, n.prepared.categories) for n in new))
+            append_leaves(conn, start, leaf_data, reads.tree)
     return accepted, new
 
 

@@ -1,10 +1,10 @@
-"""Store a batch's outcome: one insert or executemany per table, children after parents."""
+"""Store a batch's outcome: one insert or executemany per table, children after parents (on
+PostgreSQL the tables with many rows first, by COPY, then the rest in one round trip)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from contextlib import nullcontext
 from functools import lru_cache
 from typing import Any
 
@@ -48,25 +48,43 @@ def _json(value: Any) -> str:
 
 
 def write_state(sql: Sql, state: BatchState) -> None:
-    ids = _write_versions(sql, state)
+    ids, claimed = _write_versions(sql, state)
 
     def version(id_: int | None) -> int | None:
         """The stored id of a version created in memory (negative id) in this batch."""
         return ids[id_] if id_ is not None and id_ < 0 else id_
 
-    statements = [*_datasets(state), *_runs(state), *_rows(state, version)]
-    # A few rows per table: one round trip for all (PostgreSQL); more: COPY, table by table.
-    small = all(len(rows) < COPY_ROWS for _, _, rows in statements)
-    with sql.pipeline() if small else nullcontext():
-        for target, columns, rows in statements:
-            if isinstance(target, str):
-                sql.many(target, rows)
-            elif rows:
-                sql.insert(target, columns or (), rows)
+    statements = [claimed, *_datasets(state), *_runs(state), *_rows(state, version)]
+    # PostgreSQL: the tables with many rows COPY one by one (COPY cannot run in a pipeline), then
+    # every other statement goes in one round trip. Their order may change: none reads rows
+    # another writes (their foreign keys point at datasets, versions, jobs and actors, written
+    # before; the version-edge triggers of run_inputs and run_outputs match either order).
+    copied = [_copied(sql, statement) for statement in statements]
+    for statement, copy in zip(statements, copied, strict=True):
+        if copy:
+            _execute(sql, statement)
+    with sql.pipeline():
+        for statement, copy in zip(statements, copied, strict=True):
+            if not copy:
+                _execute(sql, statement)
 
 
-def _write_versions(sql: Sql, state: BatchState) -> dict[int, int]:
-    """Insert new versions and update claimed ones; stored ids by the ids used in memory."""
+def _copied(sql: Sql, statement: Statement) -> bool:
+    target, _, rows = statement
+    return sql.psycopg3 and not isinstance(target, str) and len(rows) >= COPY_ROWS
+
+
+def _execute(sql: Sql, statement: Statement) -> None:
+    target, columns, rows = statement
+    if isinstance(target, str):
+        sql.many(target, rows)
+    elif rows:
+        sql.insert(target, columns or (), rows)
+
+
+def _write_versions(sql: Sql, state: BatchState) -> tuple[dict[int, int], Statement]:
+    """Insert new versions; their stored ids by the ids used in memory, and the update of the
+    versions claimed by a producer (for the caller to run with its other writes)."""
     created = state.versions.created
     rows = [
         (v.dataset_id, v.version, v.created_at, v.run_id, v.seq, _json(v.facets or {}))
@@ -79,8 +97,8 @@ def _write_versions(sql: Sql, state: BatchState) -> dict[int, int]:
         for v in state.versions.by_key.values()
         if v.changed and v.id > 0
     ]
-    sql.many(update_sql(table, ("run_id", "created_at", "seq", "facets")), changed)
-    return {v.id: stored[(v.dataset_id, v.version)] for v in created}
+    claimed = (update_sql(table, ("run_id", "created_at", "seq", "facets")), None, changed)
+    return {v.id: stored[(v.dataset_id, v.version)] for v in created}, claimed
 
 
 def _insert_versions(sql: Sql, state: BatchState, rows: list[Row]) -> dict[Row, int]:
