@@ -49,9 +49,9 @@ from lineage.timeutil import now_store_time
 log = logging.getLogger(__name__)
 # A PostgreSQL batch of two chunks or more is appended chunk by chunk in its transaction, each
 # later chunk prepared while the server writes the one before (lineage.projection.idle_work).
-# The first chunk is prepared before anything is sent; each chunk costs some twenty round trips
-# more. Sizes from bench/ingest_profile.py on batches of 1,000 (docs/PERFORMANCE.md, nineteenth
-# round): 180/120 did as well as any of 128/64 and 250/250, 5-13% faster than one chunk.
+# The first chunk is prepared before anything is sent; each chunk costs about fifteen round
+# trips more. Sizes from bench/ingest_profile.py on batches of 1,000 (docs/PERFORMANCE.md,
+# nineteenth round): 180/120 did as well as any of 128/64 and 250/250, 5-15% faster than one.
 FIRST_CHUNK = 180
 LEAST_CHUNK = 120
 INTERLEAVE_FROM = FIRST_CHUNK + LEAST_CHUNK
