@@ -72,7 +72,9 @@ class Preparation:
 
     def rest(self) -> list[PreparedEvent]:
         """Everything still to take, all of it prepared now."""
-        return self.take(self.left + len(self._ready) + 1)
+        while self.left:
+            self._prepare_next()
+        return self.take(0)
 
     def _prepare_next(self) -> None:
         index = self._next

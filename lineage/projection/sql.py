@@ -62,10 +62,8 @@ class Sql:
         self.driver = driver
         if self.psycopg3:  # psycopg is imported only by stores on PostgreSQL
             from lineage.projection import libpq_pipeline
-            from lineage.projection.libpq_copy import copy_rows
 
             self._pipes = libpq_pipeline
-            self._copies_rows = copy_rows
         version = sqlite3.sqlite_version_info
         # RETURNING arrived in SQLite 3.35; older libraries re-read inserted rows by their key.
         self.returning = self.postgres or version >= (3, 35)
@@ -181,7 +179,10 @@ class Sql:
             self.many(insert_sql(table, tuple(columns)), rows)
 
     def _copy(self, table: Table, columns: Sequence[str], rows: Sequence[Row]) -> None:
-        self._copies_rows(self.driver, table.name, columns, rows)
+        # Imported here, not with the pipeline: an append makes several Sql, a COPY is rarer.
+        from lineage.projection.libpq_copy import copy_rows
+
+        copy_rows(self.driver, table.name, columns, rows)
 
     def insert_keyed(
         self, table: Table, columns: Sequence[str], rows: Sequence[Row], key: Sequence[str]

@@ -120,4 +120,4 @@ def test_a_task_with_nothing_left_is_not_called_again_in_that_wait(
             answer = pipe.send("SELECT pg_sleep(0.05), count(*) FROM t")
     assert answer.rows == [("", 2000)]
     # At most once a wait (the COPY's start and end, the statement's answer), never in a loop.
-    assert 1 <= len(calls) <= 6
+    assert 0 < len(calls) <= 6
