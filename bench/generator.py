@@ -12,7 +12,8 @@ at a time: sources get new versions, most feature datasets are recomputed from t
 versions of their inputs, models are retrained, evaluated and deployed to staging and production
 (and now and then rolled back), and between the writes people and dashboards read datasets and
 models (input-only runs, four to five times as many as the writes). Every run is a START and a
-COMPLETE (a few FAIL). Events come out strictly ordered by eventTime over a simulated year, and
+COMPLETE (a few FAIL), its id a UUIDv7 of its start as OpenLineage's clients make them (or
+random, `run_ids="v4"`). Events come out strictly ordered by eventTime over a simulated year, and
 only the runs still open are held in memory, so a million events stream in constant space.
 """
 
@@ -30,6 +31,8 @@ from bench.ml_steps import FAIL_RATE, MLSteps, Run, new_version
 from bench.targets import TargetBook, Targets
 from bench.world import Domain, Node, build_domain, people
 
+# v7: what OpenLineage's clients make (time first, RFC 9562); v4: random, the indexes' worst case.
+RUN_ID_KINDS = ("v7", "v4")
 SIZES = {"small": 10_000, "medium": 100_000, "full": 1_000_000}
 START = datetime(2026, 1, 1, tzinfo=UTC)
 PERIOD = timedelta(days=365)
@@ -39,9 +42,12 @@ READS_PER_WRITE = 4.5
 class LineageGenerator:
     """Streams `total` events of the simulated world; the same `seed` gives the same events."""
 
-    def __init__(self, total: int, *, seed: int = 7) -> None:
+    def __init__(self, total: int, *, seed: int = 7, run_ids: str = "v7") -> None:
         if total < 2:
             raise ValueError(f"total must be at least 2 events, got {total}")
+        if run_ids not in RUN_ID_KINDS:
+            raise ValueError(f"run_ids must be one of {RUN_ID_KINDS}, got {run_ids!r}")
+        self.run_ids = run_ids
         self.total = total
         self.rng = random.Random(seed)
         self.book = TargetBook(random.Random(seed + 1))
@@ -96,7 +102,7 @@ class LineageGenerator:
         # Writes end before the next run starts (readers see their output); reads may run long.
         span = self.gap * (self.rng.uniform(1, 20) if run.long else self.rng.uniform(0.05, 0.2))
         end = self.clock + span
-        run_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        run_id = self._run_id(self.rng.getrandbits(128))
         facets = {"mlaudit_actor": _actor(*run.actor), **run.facets}
         failed = run.failed
         if count == 1:
@@ -109,6 +115,11 @@ class LineageGenerator:
             (self.clock, start),
             (end, self._event(final, end, run_id, run, facets, not failed)),
         ]
+
+    def _run_id(self, bits: int) -> str:
+        if self.run_ids == "v4":
+            return str(uuid.UUID(int=bits, version=4))
+        return str(uuid7(self.clock, bits))
 
     def _event(
         self, kind: str, when: datetime, run_id: str, run: Run, facets: dict, wrote: bool
@@ -193,3 +204,10 @@ def _actor(name: str, kind: str) -> dict[str, Any]:
 
 def _error() -> dict[str, Any]:
     return error_facet("Task exited with code 1: out of memory")
+
+
+def uuid7(when: datetime, bits: int) -> uuid.UUID:
+    """A UUIDv7 (RFC 9562) for `when`: 48 bits of Unix milliseconds, then 74 of `bits`."""
+    millis = int(when.timestamp() * 1000) & (1 << 48) - 1
+    rand_a, rand_b = bits >> 62 & 0xFFF, bits & (1 << 62) - 1
+    return uuid.UUID(int=millis << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b)

@@ -63,7 +63,7 @@ def ingest_pass(store: AuditStore, generator: LineageGenerator, *, count_json: b
 
 @contextmanager
 def measured_load(
-    database: str, events: int, repeats: int, seed: int = 7
+    database: str, events: int, repeats: int, seed: int = 7, run_ids: str = "v7"
 ) -> Iterator[tuple[list[Figure], Loaded]]:
     """Run the ingest repeats; yield their figures and the last repeat's loaded store, which is
     closed and removed when the block ends."""
@@ -73,20 +73,20 @@ def measured_load(
             url = stack.enter_context(fresh_database(database))
             stack.enter_context(own_keys())
             store = AuditStore.open(url)
-            generator = LineageGenerator(events, seed=seed)
+            generator = LineageGenerator(events, seed=seed, run_ids=run_ids)
             passes.append(ingest_pass(store, generator, count_json=repeat == repeats - 1))
             if repeat < repeats - 1:
                 store.close()
                 continue
             loaded = Loaded(database, url, store, events, passes[-1].json_bytes, generator.targets)
             try:
-                yield _figures(database, passes), loaded
+                yield _figures(database, passes, run_ids), loaded
             finally:
                 store.close()
 
 
-def _figures(database: str, passes: list[Pass]) -> list[Figure]:
-    note = f"{BATCH} events per ingest call; fresh database per repeat"
+def _figures(database: str, passes: list[Pass], run_ids: str) -> list[Figure]:
+    note = f"{BATCH} events per ingest call; UUID{run_ids} run ids; fresh database per repeat"
     rates = [p.ingest_rate for p in passes]
     raw = [p.raw_rate for p in passes]
     kind = "COPY" if database == "postgres" else "executemany"

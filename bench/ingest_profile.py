@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from demo_events import demo_events
 
 from bench.common import fresh_database
-from bench.generator import LineageGenerator
+from bench.generator import RUN_ID_KINDS, LineageGenerator
 from lineage.canonical import canonical_text
 from lineage.prepare import prepare_batch
 from lineage.store import AuditStore
@@ -92,11 +92,11 @@ def stages(events: list[dict]) -> None:
     print(f"canonicalisation alone: {canonical_rate:,.0f}/s")
 
 
-def workload_events(workload: str, count: int) -> list[dict]:
+def workload_events(workload: str, count: int, run_ids: str = "v7") -> list[dict]:
     """`demo`: the demo-like passes; `generator`: the benchmark suite's lineage (same seed)."""
     if workload == "demo":
         return demo_events(count)
-    return [event for batch in LineageGenerator(count).batches() for event in batch]
+    return list(LineageGenerator(count, run_ids=run_ids).events())
 
 
 def main() -> None:
@@ -107,6 +107,7 @@ def main() -> None:
     parser.add_argument("--single-events", type=int, default=2_000, help="events for single mode")
     parser.add_argument("--batch", type=int, default=1000, help="events per ingest call")
     parser.add_argument("--workload", choices=["demo", "generator"], default="demo")
+    parser.add_argument("--run-ids", choices=RUN_ID_KINDS, default="v7", help="generator's")
     parser.add_argument("--profile", action="store_true", help="cProfile the measured part")
     parser.add_argument("--stages", action="store_true", help="also time preparing alone")
     args = parser.parse_args()
@@ -117,7 +118,8 @@ def main() -> None:
     for db in dbs:
         for mode in modes:
             count = args.events if mode == "batch" else args.single_events
-            texts = [json.dumps(event) for event in workload_events(args.workload, count)]
+            generated = workload_events(args.workload, count, args.run_ids)
+            texts = [json.dumps(event) for event in generated]
             rate = measure(db, mode, texts, args.batch, args.profile)
             label = f"{args.batch} per call" if mode == "batch" else "1 per call"
             print(f"{db:8} {mode:6} ({label}, {count} events): {rate:,.0f} events/s", flush=True)

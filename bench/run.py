@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import DATABASES, RESULTS, Figure, Result
+from bench.generator import RUN_ID_KINDS
 from bench.http_ingest import http_figures
 from bench.ingest import measured_load
 from bench.integrity import integrity_figures
@@ -48,6 +49,7 @@ class Plan:
     query_samples: int
     query_budget_s: float
     repeats: int = 3
+    run_ids: str = "v7"
 
 
 PLANS = {
@@ -72,7 +74,8 @@ def run_database(database: str, size: str, plan: Plan, only: set[str]) -> None:
 def _loaded_figures(database: str, size: str, plan: Plan, only: set[str]) -> None:
     repeats = plan.ingest_repeats if "ingest" in only else 1
     started = time.time()
-    with measured_load(database, plan.events, repeats) as (ingest, loaded):
+    load = measured_load(database, plan.events, repeats, run_ids=plan.run_ids)
+    with load as (ingest, loaded):
         engine = loaded.store.engine
         if "ingest" in only:
             _save("ingest", database, size, ingest, started)
@@ -135,6 +138,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--ingest-repeats", type=int, help="ingest repeats (default: 3, once at full size)"
     )
+    parser.add_argument(
+        "--run-ids",
+        choices=RUN_ID_KINDS,
+        default="v7",
+        help="the loaded store's run ids: v7 as OpenLineage's clients make them, v4 random",
+    )
     args = parser.parse_args(argv)
     # Stopped with SIGTERM (or SIGINT from a shell that ignores it for background jobs), the
     # run still drops the PostgreSQL databases it made: SystemExit unwinds the `finally` blocks.
@@ -146,6 +155,7 @@ def main(argv: list[str] | None = None) -> None:
     plan = PLANS[args.size]
     if args.ingest_repeats:
         plan = replace(plan, ingest_repeats=args.ingest_repeats)
+    plan = replace(plan, run_ids=args.run_ids)
     for database in databases:
         run_database(database, args.size, plan, only)
     run_scripts(args.size, only)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import collections
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
 
 import pytest
 
@@ -67,3 +70,29 @@ def test_store_accepts_everything_and_model_chains_are_30_deep(sqlite_url: str) 
         then = trace(store.engine, moment.name, namespace=moment.namespace, as_of=moment.as_of)
         assert then["model"]["version"] == moment.version
     store.close()
+
+
+def test_run_ids_are_uuidv7_in_start_order_unless_asked_for_v4() -> None:
+    starts = [e for e in _events(3000) if e["eventType"] == "START"]
+    ids = [uuid.UUID(e["run"]["runId"]) for e in starts]
+    assert {u.version for u in ids} == {7} and {u.variant for u in ids} == {uuid.RFC_4122}
+    # The first 48 bits are the START's millisecond: ids sort as their runs began.
+    millis = [u.int >> 80 for u in ids]
+    assert millis == sorted(millis)
+    began = datetime.fromisoformat(starts[0]["eventTime"])
+    assert millis[0] == int(began.timestamp() * 1000)
+    random_ids = LineageGenerator(3000, run_ids="v4").events()
+    assert {uuid.UUID(e["run"]["runId"]).version for e in random_ids} == {4}
+
+
+def test_the_run_id_kind_changes_nothing_but_the_ids() -> None:
+    def without_ids(events: Iterable[dict]) -> list[dict]:
+        return [{**e, "run": {**e["run"], "runId": None}} for e in events]
+
+    v4 = LineageGenerator(1500, run_ids="v4").events()
+    assert without_ids(_events(1500)) == without_ids(v4)
+
+
+def test_rejects_an_unknown_run_id_kind() -> None:
+    with pytest.raises(ValueError, match="run_ids must be one of"):
+        LineageGenerator(100, run_ids="v1")
