@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from sqlalchemy import Table
 
 from lineage.models import (
@@ -42,9 +43,14 @@ Resolve = Callable[[int | None], int | None]
 Statement = tuple[Table | str, tuple[str, ...] | None, list[Row]]
 
 
-def _json(value: Any) -> str:
-    # The serializer SQLAlchemy's JSON type uses by default, so rows read back the same.
-    return json.dumps(value)
+def column_json(value: Any) -> str:
+    # What SQLAlchemy's JSON type reads back as `value`. The values come from canonicalised
+    # events, which orjson writes (in a sixth of the stdlib's time) unless an int is past 64
+    # bits, which the stdlib writes.
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(value)
 
 
 def write_state(sql: Sql, state: BatchState) -> None:
@@ -87,13 +93,13 @@ def _write_versions(sql: Sql, state: BatchState) -> tuple[dict[int, int], Statem
     versions claimed by a producer (for the caller to run with its other writes)."""
     created = state.versions.created
     rows = [
-        (v.dataset_id, v.version, v.created_at, v.run_id, v.seq, _json(v.facets or {}))
+        (v.dataset_id, v.version, v.created_at, v.run_id, v.seq, column_json(v.facets or {}))
         for v in created
     ]
     table = DatasetVersion.__table__
     stored = _insert_versions(sql, state, rows)
     changed = [
-        (v.run_id, v.created_at, v.seq, _json(v.facets or {}), v.id)
+        (v.run_id, v.created_at, v.seq, column_json(v.facets or {}), v.id)
         for v in state.versions.by_key.values()
         if v.changed and v.id > 0
     ]
@@ -136,7 +142,7 @@ def _runs(state: BatchState) -> list[Statement]:
     new: list[Row] = []
     updated: list[Row] = []
     for run_id, run in state.runs.items():
-        values = [_json(run[c]) if c == "facets" else run[c] for c in RUN_COLUMNS]
+        values = [column_json(run[c]) if c == "facets" else run[c] for c in RUN_COLUMNS]
         if run_id in state.stored_runs:
             updated.append((*values[1:], run_id))
         else:
@@ -159,7 +165,7 @@ def _rows(state: BatchState, version: Resolve) -> list[Statement]:
     ]
     statements.append((DataAccess.__table__, ACCESS_INSERT, access))
     evaluations = [
-        (seq, run, model, version(node), _json(metrics), _json(checks), when)
+        (seq, run, model, version(node), column_json(metrics), column_json(checks), when)
         for seq, run, model, node, metrics, checks, when in state.evaluations
     ]
     statements.append((Evaluation.__table__, EVALUATION_INSERT, evaluations))

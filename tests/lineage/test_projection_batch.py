@@ -9,6 +9,7 @@ and equal times. Every row of every projection table (ids included) must match.
 
 from __future__ import annotations
 
+import json
 import random
 import sys
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from lineage.db import writer_transaction
 from lineage.prepare import prepare_batch
 from lineage.projection import Projector, project_batch
 from lineage.projection.sql import Sql
+from lineage.projection.write import column_json
 from lineage.queries import dataset_history, impact, trace
 from lineage.rebuild import PROJECTIONS
 from lineage.store import AuditStore
@@ -165,3 +167,8 @@ def test_store_batch_and_single_ingest_answer_alike(db_url: str, pg_database, ki
     finally:
         batch.close()
         single.close()
+
+
+@pytest.mark.parametrize("value", [{"n": 2**70}, {"s": "é \u2028", "f": 0.1, "l": [None, True]}])
+def test_json_columns_hold_what_reads_back_as_the_value(value: dict[str, Any]) -> None:
+    assert json.loads(column_json(value)) == value
