@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from lineage.category_hours import add_hours, hour_counts
-from lineage.chain import GENESIS_HASH, chain_hash, entry_bytes, entry_header
+from lineage.chain import GENESIS_HASH, chain_hash
 from lineage.db import WRITER_LOCK_SQL, begin_left_to_caller
 from lineage.ingest_result import Accepted
+from lineage.merkle.fastscan import entry_data
 from lineage.merkle.tree import TOP_SQL, append_leaves, size_of
 from lineage.models import EntryCategory, LogEntry
 from lineage.prepare import PreparedEvent
@@ -204,10 +205,8 @@ def _log_row(
 ) -> tuple[tuple, bytes]:
     """The log row (LOG_COLUMNS) and its entry bytes (hashed once, for the chain and the leaf)."""
     notes = _NOTES.encode(item.notes) if item.notes else "[]"
-    header = entry_header(
-        seq=seq, key=item.key, received_at=received_at, submitter=submitter, normalizations=notes
-    )
-    data = entry_bytes(header, item.payload)
+    # entry_bytes spelled out for these types, as verify's scan does: a third of its time.
+    data = entry_data(seq, item.key, received_at, submitter, notes, item.payload)
     row = (
         seq, item.key, received_at, item.event_time, item.event_type, item.producer[:512],
         submitter, item.job_namespace, item.job_name, item.run_id, item.actor, notes,
