@@ -11,6 +11,8 @@ from typing import Any
 import attr
 from openlineage.client.facet_v2 import RunFacet
 
+from lineage.facet_keys import FACET_KEYS as FACET_KEYS  # re-exported: the facets by key
+
 SCHEMA_BASE = "https://mlaudit.invalid/spec/facets/1-0-0"
 PRODUCER = "https://github.com/mlaudit/mlaudit"
 
@@ -114,13 +116,3 @@ class UserActionRunFacet(RunFacet):
     @staticmethod
     def _get_schema() -> str:
         return schema_url("UserActionRunFacet")
-
-
-FACET_KEYS: dict[str, str] = {
-    "mlaudit_actor": "ActorRunFacet",
-    "mlaudit_dagster": "DagsterRunFacet",
-    "mlaudit_training": "TrainingRunFacet",
-    "mlaudit_evaluation": "EvaluationRunFacet",
-    "mlaudit_deployment": "DeploymentRunFacet",
-    "mlaudit_user_action": "UserActionRunFacet",
-}

@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from lineage.facets import FACET_KEYS
+from lineage.facet_keys import FACET_KEYS
 
 SCHEMA_DIR = Path(__file__).parent.parent / "schemas"
 OPENLINEAGE_DIR = SCHEMA_DIR / "openlineage"

@@ -13,7 +13,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from lineage.facets import FACET_KEYS
+from lineage.facet_keys import FACET_KEYS
 from lineage.validation.documents import (
     CORE_URL,
     core_definitions,
