@@ -1,25 +1,33 @@
 """A batch's events prepared in order, a step at a time, ahead of the append that takes them.
 
-A large batch on PostgreSQL is appended in chunks, and its later events are prepared while the
+A large batch is appended in chunks. On PostgreSQL its later events are prepared while the
 server works on the earlier ones: `step` is the idle task of the append's waits
-(lineage.projection.idle_work), `take` hands the append its next chunk. The events and the
-rejections are those `prepare_batch` gives for the same input.
+(lineage.projection.idle_work). On SQLite a child process prepares them (`delegated`,
+lineage.prepare_worker) while the store appends. `take` hands the append its next chunk. The
+events and the rejections are those `prepare_batch` gives for the same input.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from lineage.errors import InvalidEventsError
 from lineage.ingest_result import Rejected
 from lineage.prepare import PreparedEvent, RawEvent, prepare_one
 from lineage.privacy.apply import Pseudonymizer
 
+if TYPE_CHECKING:
+    from lineage.prepare_worker import WorkerJob
+
 
 class Preparation:
-    def __init__(self, raw: Sequence[RawEvent], privacy: Pseudonymizer) -> None:
+    def __init__(
+        self, raw: Sequence[RawEvent], privacy: Pseudonymizer, delegated: WorkerJob | None = None
+    ) -> None:
         self._raw = raw
         self._privacy = privacy
+        self._delegated = delegated  # prepares raw[delegated.start:], as far as it delivers
         self._next = 0  # index of the next raw event to prepare
         self._ready: list[PreparedEvent] = []
         self.rejected: list[Rejected] = []
@@ -78,7 +86,10 @@ class Preparation:
 
     def _prepare_next(self) -> None:
         index = self._next
-        result = prepare_one(index, self._raw[index], privacy=self._privacy)
+        delegated = self._delegated
+        result = delegated.result(index) if delegated and index >= delegated.start else None
+        if result is None:
+            result = prepare_one(index, self._raw[index], privacy=self._privacy)
         self._next = index + 1
         if isinstance(result, Rejected):
             self.rejected.append(result)

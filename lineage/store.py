@@ -36,6 +36,7 @@ from lineage.keys import KeyStore, SymmetricKey
 from lineage.models import LogEntry
 from lineage.preparation import Preparation
 from lineage.prepare import PreparedEvent, RawEvent, prepare_batch
+from lineage.prepare_worker import WorkerSlot
 from lineage.privacy.apply import Identities, Pseudonymizer
 from lineage.privacy.fingerprints import check_key
 from lineage.privacy.rules import RuleSet, load_rules
@@ -55,6 +56,13 @@ log = logging.getLogger(__name__)
 FIRST_CHUNK = 180
 LEAST_CHUNK = 120
 INTERLEAVE_FROM = FIRST_CHUNK + LEAST_CHUNK
+# A SQLite batch this large has its events from WORKER_HEAD on prepared by a child process
+# (lineage.prepare_worker) while the store prepares the head, then appends chunk by chunk.
+# 150/100 against 60/100, 100/100, 200/150, 250/150 and 150/200: within the noise of each other
+# (9,200-9,900 events/s), smaller chunks slower (docs/PERFORMANCE.md, twenty-first round).
+WORKER_HEAD = 150
+WORKER_CHUNK = 100
+WORKER_FROM = WORKER_HEAD + WORKER_CHUNK
 
 
 class SealedPseudonyms:
@@ -98,6 +106,9 @@ class AuditStore:
         self._checkpointer = WalCheckpointer(path, SQLITE_BUSY_TIMEOUT_S) if path else None
         postgres = engine.dialect.name == "postgresql"  # SQLite plans these queries well without
         self.statistics = StatisticsRefresher(engine) if postgres else None
+        # PostgreSQL batches are prepared in the server's waits instead (_interleaves).
+        worker = self.settings.prepare_worker and not postgres
+        self.preparing = WorkerSlot(lambda: self.pseudonymizer, enabled=worker)
 
     @classmethod
     def open(
@@ -122,6 +133,7 @@ class AuditStore:
         return Pseudonymizer(self.keys.pseudonym_key(), self._rules or load_rules())
 
     def close(self) -> None:
+        self.preparing.close()
         if self._checkpointer:
             self._checkpointer.close()
         if self.statistics and not self.statistics.wait():
@@ -142,7 +154,13 @@ class AuditStore:
         """
         with collector_paused():
             if self._interleaves(len(events)):
-                return self._ingest_interleaved(events, strict, submitter)
+                preparation = Preparation(events, self.pseudonymizer)
+                return self._ingest_in_chunks(preparation, strict, submitter, interleaved=True)
+            if len(events) >= WORKER_FROM and self.preparing.enabled:
+                with self.preparing.job(events, WORKER_HEAD) as job:
+                    if job:
+                        preparation = Preparation(events, self.pseudonymizer, job)
+                        return self._ingest_in_chunks(preparation, strict, submitter)
             prepared, rejected = prepare_batch(list(events), privacy=self.pseudonymizer)
             if rejected and strict:
                 raise InvalidEventsError(rejected)
@@ -157,19 +175,25 @@ class AuditStore:
         large enough to be written in several chunks."""
         return count >= INTERLEAVE_FROM and self.engine.dialect.driver == "psycopg"
 
-    def _ingest_interleaved(
-        self, events: Sequence[RawEvent], strict: bool, submitter: str | None
+    def _ingest_in_chunks(
+        self,
+        preparation: Preparation,
+        strict: bool,
+        submitter: str | None,
+        *,
+        interleaved: bool = False,
     ) -> IngestResult:
         """`ingest` in chunks, one transaction: the first chunk is prepared before it begins,
-        each later one (mostly) while the server works on the one before. A strict batch with
-        an invalid event is rolled back once every event has been checked."""
-        preparation = Preparation(events, self.pseudonymizer)
-        first = preparation.take(FIRST_CHUNK)
+        each later one (mostly) while the store appends the one before: in the server's waits
+        (interleaved) or by the worker. A strict batch with an invalid event is rolled back once
+        every event has been checked."""
+        first = preparation.take(FIRST_CHUNK if interleaved else WORKER_HEAD)
         preparation.refuse_invalid(strict)
         result = IngestResult(rejected=preparation.rejected)
         if first:
-            chunks = preparation.chunks(first, LEAST_CHUNK, strict=strict)
-            idle = preparation.step
+            least = LEAST_CHUNK if interleaved else WORKER_CHUNK
+            chunks = preparation.chunks(first, least, strict=strict)
+            idle = preparation.step if interleaved else None
             result.accepted = self._append(chunks, *self._submitter(submitter), idle=idle)
         return result
 

@@ -1,0 +1,203 @@
+"""A large SQLite batch whose later events a child process prepares: the same log and
+projections as preparing alone, all or nothing, and whatever the child fails to deliver
+prepared by the store itself."""
+
+from __future__ import annotations
+
+import copy
+import os
+import signal
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from chunk_checks import generator_events, strict_batch_refused_whole
+from projection_rows import store_rows
+
+import lineage.store as store_module
+from lineage import prepare_worker
+from lineage.keys import SymmetricKey
+from lineage.privacy.apply import Pseudonymizer
+from lineage.settings import Settings
+from lineage.store import AuditStore
+from lineage.verify import verify_log
+
+READY_S = 60.0  # a child's start-up, on a loaded machine
+
+
+@pytest.fixture
+def delivered(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How many results the child delivered."""
+    counts = {"results": 0}
+    result = prepare_worker.WorkerJob.result
+
+    def counted(self: prepare_worker.WorkerJob, index: int) -> Any:
+        found = result(self, index)
+        counts["results"] += found is not None
+        return found
+
+    monkeypatch.setattr(prepare_worker.WorkerJob, "result", counted)
+    return counts
+
+
+@pytest.fixture
+def open_store(tmp_path: Any) -> Iterator[Callable[..., AuditStore]]:
+    """SQLite stores in this test's directory, with the worker (ready) or without it."""
+    opened: list[AuditStore] = []
+
+    def make(name: str, *, worker: bool = True) -> AuditStore:
+        base = Settings.from_env()
+        url = f"sqlite:///{tmp_path / name}"
+        settings = Settings(base.home, url, base.keys_dir, prepare_worker=worker)
+        store = AuditStore.open(url, settings=settings)
+        opened.append(store)
+        assert store.preparing.start(wait=READY_S if worker else 0) is worker
+        return store
+
+    yield make
+    for store in opened:
+        store.close()
+
+
+def test_the_child_prepares_what_the_store_would_have(
+    open_store: Callable[..., AuditStore], delivered: dict[str, int]
+) -> None:
+    helped, alone = open_store("helped.db"), open_store("alone.db", worker=False)
+    events = generator_events(600)
+    events += [copy.deepcopy(events[i]) for i in (3, 300, 599)]  # duplicates across chunks
+    result = helped.ingest(copy.deepcopy(events))
+    expected = alone.ingest(copy.deepcopy(events))
+    assert delivered["results"] == len(events) - store_module.WORKER_HEAD
+    assert result.accepted == expected.accepted
+    assert [a.duplicate for a in result.accepted[-3:]] == [True, True, True]
+    assert store_rows(helped.engine) == store_rows(alone.engine)
+    assert verify_log(helped.engine, keys=helped.keys).ok
+
+
+def test_integral_floats_come_back_as_floats_and_rejections_with_them(
+    open_store: Callable[..., AuditStore], delivered: dict[str, int], kit: Any
+) -> None:
+    """Prepared events travel as JSON rows (1.0 stays a float: the projection keeps what the
+    producer sent); a frame holding a rejection (here an integer RFC 8785 cannot hold) goes
+    pickled."""
+    helped, alone = open_store("helped.db"), open_store("alone.db", worker=False)
+    events = generator_events(200)
+    for n in range(200):
+        hyperparameters = {"C": 1.0} if n % 2 else {"C": 2**70}
+        training = kit.facet("TrainingRunFacet", algorithm="lr", hyperparameters=hyperparameters)
+        events.append(
+            kit.event(
+                f"train{n}",
+                "train",
+                time=f"2026-01-01T10:{n // 60:02}:{n % 60:02}Z",
+                inputs=[kit.dataset("clean", "c1")],
+                outputs=[kit.dataset("model", f"m{n}", model=True)],
+                mlaudit_training=training,
+            )
+        )
+    result = helped.ingest(copy.deepcopy(events), strict=False)
+    expected = alone.ingest(copy.deepcopy(events), strict=False)
+    assert delivered["results"] == 250
+    assert result.rejected == expected.rejected
+    assert [r.index for r in result.rejected] == list(range(200, 400, 2))
+    rows = store_rows(helped.engine)
+    assert rows == store_rows(alone.engine)
+    trained = [r["facets"]["mlaudit_training"] for r in rows["runs"] if "train" in str(r["facets"])]
+    assert len(trained) == 100
+    assert all(type(t["hyperparameters"]["C"]) is float for t in trained)
+
+
+def test_a_strict_batch_with_invalid_events_in_the_childs_part_writes_nothing(
+    open_store: Callable[..., AuditStore], delivered: dict[str, int]
+) -> None:
+    strict_batch_refused_whole(open_store("audit.db"), 500, (230, 499))
+    assert delivered["results"] == 2 * 350 - 2  # the child prepared both tries' later part
+
+
+def test_a_lenient_batch_reports_the_childs_rejections_as_the_store_would(
+    open_store: Callable[..., AuditStore], delivered: dict[str, int]
+) -> None:
+    helped, alone = open_store("helped.db"), open_store("alone.db", worker=False)
+    events = generator_events(400)
+    for index in (0, 200, 201, 399):
+        events[index]["eventTime"] = "yesterday"
+    result = helped.ingest(copy.deepcopy(events), strict=False)
+    expected = alone.ingest(copy.deepcopy(events), strict=False)
+    assert [r.index for r in result.rejected] == [0, 200, 201, 399]
+    assert result.rejected == expected.rejected
+    assert result.accepted == expected.accepted
+    assert store_rows(helped.engine) == store_rows(alone.engine)
+
+
+def test_an_event_that_does_not_pickle_is_prepared_and_rejected_by_the_store(
+    open_store: Callable[..., AuditStore], delivered: dict[str, int]
+) -> None:
+    store = open_store("audit.db")
+    events = generator_events(300)
+    events[280]["job"]["facets"] = {"odd": {"call": lambda: None}}
+    result = store.ingest(events, strict=False)
+    assert [r.index for r in result.rejected] == [280]
+    assert len(result.accepted) == 299
+    assert delivered["results"] == 0
+
+
+def test_a_child_that_died_is_replaced_and_the_batch_prepared_by_the_store(
+    open_store: Callable[..., AuditStore], delivered: dict[str, int]
+) -> None:
+    store = open_store("audit.db")
+    _child(store).kill()
+    _child(store).wait()
+    assert len(store.ingest(generator_events(300)).accepted) == 300
+    assert delivered["results"] == 0
+    assert store.preparing.start(wait=READY_S)  # a new child
+    assert len(store.ingest(generator_events(300, seed=2)).accepted) == 300
+    assert delivered["results"] == 150
+    assert verify_log(store.engine, keys=store.keys).ok
+
+
+def test_what_the_child_fails_to_prepare_the_store_prepares(
+    open_store: Callable[..., AuditStore], delivered: dict[str, int]
+) -> None:
+    """A child given a key whose material is not bytes raises at the first identity it
+    pseudonymizes: it stops that job there, and the store prepares the rest itself."""
+    store = open_store("audit.db", worker=False)
+    rules = store.pseudonymizer.rules
+    broken = Pseudonymizer(SymmetricKey("broken", None), rules)  # type: ignore[arg-type]
+    store.preparing = prepare_worker.WorkerSlot(lambda: broken)
+    assert store.preparing.start(wait=READY_S)
+    events = generator_events(300)
+    for event in events[:200]:
+        event["run"]["facets"].pop("mlaudit_actor", None)  # no identity before 200
+    assert len(store.ingest(events).accepted) == 300
+    assert delivered["results"] == 50  # 150-199: the child stopped at 200
+    assert _child(store).poll() is None  # and is there for the next batch
+    assert len(store.ingest(generator_events(300, seed=2)).accepted) == 300
+    assert verify_log(store.engine, keys=store.keys).ok
+
+
+def test_closing_the_store_ends_the_child(open_store: Callable[..., AuditStore]) -> None:
+    store = open_store("audit.db")
+    child = _child(store)
+    store.close()
+    assert child.wait(timeout=10) == 0
+    assert not store.preparing.enabled
+
+
+def test_the_child_ignores_an_interrupt_meant_for_the_terminal(
+    open_store: Callable[..., AuditStore],
+) -> None:
+    store = open_store("audit.db")
+    os.kill(_child(store).pid, signal.SIGINT)
+    assert len(store.ingest(generator_events(300)).accepted) == 300
+    assert _child(store).poll() is None
+
+
+def test_switched_off_by_the_environment() -> None:
+    assert not Settings.from_env({"MLAUDIT_PREPARE_WORKER": "off"}).prepare_worker
+    assert Settings.from_env({}).prepare_worker
+
+
+def _child(store: AuditStore) -> Any:
+    worker = store.preparing._worker
+    assert worker is not None and worker._process is not None
+    return worker._process
