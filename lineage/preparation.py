@@ -3,7 +3,7 @@
 A large batch is appended in chunks. On PostgreSQL its later events are prepared while the
 server works on the earlier ones: `step` is the idle task of the append's waits
 (lineage.projection.idle_work). On SQLite a child process prepares them (`delegated`,
-lineage.prepare_worker) while the store appends. `take` hands the append its next chunk. The
+lineage.prepare_slot) while the store appends. `take` hands the append its next chunk. The
 events and the rejections are those `prepare_batch` gives for the same input.
 """
 
@@ -18,7 +18,7 @@ from lineage.prepare import PreparedEvent, RawEvent, prepare_one
 from lineage.privacy.apply import Pseudonymizer
 
 if TYPE_CHECKING:
-    from lineage.prepare_worker import WorkerJob
+    from lineage.prepare_slot import WorkerJob
 
 
 class Preparation:

@@ -36,7 +36,7 @@ from lineage.keys import KeyStore, SymmetricKey
 from lineage.models import LogEntry
 from lineage.preparation import Preparation
 from lineage.prepare import PreparedEvent, RawEvent, prepare_batch
-from lineage.prepare_worker import WorkerSlot
+from lineage.prepare_slot import WorkerSlot
 from lineage.privacy.apply import Identities, Pseudonymizer
 from lineage.privacy.fingerprints import check_key
 from lineage.privacy.rules import RuleSet, load_rules

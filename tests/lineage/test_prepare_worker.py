@@ -15,7 +15,7 @@ from chunk_checks import generator_events, strict_batch_refused_whole
 from projection_rows import store_rows
 
 import lineage.store as store_module
-from lineage import prepare_worker
+from lineage import prepare_slot
 from lineage.keys import SymmetricKey
 from lineage.privacy.apply import Pseudonymizer
 from lineage.settings import Settings
@@ -29,14 +29,14 @@ READY_S = 60.0  # a child's start-up, on a loaded machine
 def delivered(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """How many results the child delivered."""
     counts = {"results": 0}
-    result = prepare_worker.WorkerJob.result
+    result = prepare_slot.WorkerJob.result
 
-    def counted(self: prepare_worker.WorkerJob, index: int) -> Any:
+    def counted(self: prepare_slot.WorkerJob, index: int) -> Any:
         found = result(self, index)
         counts["results"] += found is not None
         return found
 
-    monkeypatch.setattr(prepare_worker.WorkerJob, "result", counted)
+    monkeypatch.setattr(prepare_slot.WorkerJob, "result", counted)
     return counts
 
 
@@ -163,7 +163,7 @@ def test_what_the_child_fails_to_prepare_the_store_prepares(
     store = open_store("audit.db", worker=False)
     rules = store.pseudonymizer.rules
     broken = Pseudonymizer(SymmetricKey("broken", None), rules)  # type: ignore[arg-type]
-    store.preparing = prepare_worker.WorkerSlot(lambda: broken)
+    store.preparing = prepare_slot.WorkerSlot(lambda: broken)
     assert store.preparing.start(wait=READY_S)
     events = generator_events(300)
     for event in events[:200]:
