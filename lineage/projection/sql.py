@@ -10,8 +10,10 @@ Per dialect, the cheaper form of each bulk operation (measured with bench/ingest
   row-value `IN` would scan the table), PostgreSQL one array parameter per column (`ANY`,
   `unnest`), so the statement text never changes (psycopg prepares it) and has no size limit,
   each sent as an array literal (`pg_array`);
-- many new rows: SQLite executemany; PostgreSQL COPY (executemany runs one statement per row),
-  with ids drawn from the sequence first when the caller needs them;
+- many new rows: SQLite executemany, but into a table with row triggers (the edge tables)
+  multi-row VALUES, since each run of a statement that fires a trigger costs about 6 us;
+  PostgreSQL COPY (executemany runs one statement per row), with ids drawn from the sequence
+  first when the caller needs them;
 - lookups, and a few rows to write, on PostgreSQL: pipelined, one round trip for all of them,
   on libpq's pipeline directly (lineage.projection.libpq_pipeline: psycopg's cursors cost ten
   times its client CPU a statement), which also prepares them.
@@ -42,6 +44,9 @@ class Query:
 
 
 COPY_ROWS = 32  # below this, COPY's extra round trip costs more than it saves
+# Rows a SQLite statement into a table with row triggers (Sql.insert): 50 and 100 did as well,
+# 20 no better than one a statement (docs/PERFORMANCE.md, twenty-first round).
+TRIGGERED_ROWS = 64
 
 
 @lru_cache(maxsize=512)
@@ -166,7 +171,15 @@ class Sql:
         """Whether to COPY `rows`: enough of them, and no pipeline, where COPY cannot run."""
         return self.psycopg3 and len(rows) >= COPY_ROWS and self._pipe() is None
 
-    def insert(self, table: Table, columns: Sequence[str], rows: Sequence[Row]) -> None:
+    def insert(
+        self,
+        table: Table,
+        columns: Sequence[str],
+        rows: Sequence[Row],
+        *,
+        row_triggers: bool = False,
+    ) -> None:
+        """row_triggers: on SQLite, the table has triggers that run for each inserted row."""
         if self._copies(rows):
             self._copy(table, columns, rows)
         elif self.postgres and len(rows) > 1:
@@ -175,8 +188,24 @@ class Sql:
             for chunk in self._chunks(list(rows), len(columns)):
                 text = rows_insert_sql(table, tuple(columns), len(chunk))
                 self.execute(text, [value for row in chunk for value in row])
+        elif row_triggers and len(rows) >= TRIGGERED_ROWS:
+            self._insert_triggered(table, tuple(columns), rows)
         else:
             self.many(insert_sql(table, tuple(columns)), rows)
+
+    def _insert_triggered(
+        self, table: Table, columns: tuple[str, ...], rows: Sequence[Row]
+    ) -> None:
+        """SQLite: a statement that fires triggers costs about 6 us more each time it runs, even
+        when the trigger's WHEN is false (an input row took 8 us against 2 without its trigger),
+        so rows go TRIGGERED_ROWS to a statement, always the same one (its text is cached), the
+        rest one by one."""
+        whole = len(rows) - len(rows) % TRIGGERED_ROWS
+        text = rows_insert_sql(table, columns, TRIGGERED_ROWS)
+        for start in range(0, whole, TRIGGERED_ROWS):
+            chunk = rows[start : start + TRIGGERED_ROWS]
+            self.cursor.execute(text, [value for row in chunk for value in row])
+        self.many(insert_sql(table, columns), rows[whole:])
 
     def _copy(self, table: Table, columns: Sequence[str], rows: Sequence[Row]) -> None:
         # Imported here, not with the pipeline: an append makes several Sql, a COPY is rarer.

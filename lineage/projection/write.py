@@ -84,7 +84,9 @@ def _execute(sql: Sql, statement: Statement) -> None:
     if isinstance(target, str):
         sql.many(target, rows)
     elif rows:
-        sql.insert(target, columns or (), rows)
+        # The version-edge triggers of run_inputs and run_outputs run for each row on SQLite.
+        edges = target.name in EDGE_TABLES
+        sql.insert(target, columns or (), rows, row_triggers=edges)
 
 
 def _write_versions(sql: Sql, state: BatchState) -> tuple[dict[int, int], Statement]:
