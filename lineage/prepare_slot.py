@@ -187,7 +187,7 @@ class WorkerSlot:
         self._starts = 0
         self._lock = threading.Lock()  # around starting and closing
         # One core would run the child and the store in turns: nothing to gain.
-        self.enabled = enabled and len(os.sched_getaffinity(0)) >= 2
+        self.enabled = enabled and _cores() >= 2
 
     @contextmanager
     def job(self, raw: Sequence[RawEvent], start: int) -> Iterator[WorkerJob | None]:
@@ -234,6 +234,13 @@ class WorkerSlot:
                 self._starts += 1
                 self._worker = _started(self._privacy())
             return None
+
+
+def _cores() -> int:
+    """The cores this process may run on (all of the machine's where that cannot be asked)."""
+    if hasattr(os, "sched_getaffinity"):  # not on macOS
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _started(privacy: Pseudonymizer) -> PreparingChild | None:

@@ -192,6 +192,11 @@ def test_the_child_ignores_an_interrupt_meant_for_the_terminal(
     assert _child(store).poll() is None
 
 
+def test_one_core_has_no_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(prepare_slot, "_cores", lambda: 1)
+    assert not prepare_slot.WorkerSlot(lambda: None, enabled=True).enabled  # type: ignore[arg-type,return-value]
+
+
 def test_switched_off_by_the_environment() -> None:
     assert not Settings.from_env({"MLAUDIT_PREPARE_WORKER": "off"}).prepare_worker
     assert Settings.from_env({}).prepare_worker
