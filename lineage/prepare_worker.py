@@ -14,6 +14,7 @@ frames; it exits at the end of its stdin, and leaves a ^C to the store.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import signal
@@ -63,7 +64,8 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a ^C is the store's to handle; EOF ends this
     frames = os.dup(sys.stdout.fileno())
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # nothing printed may corrupt the frames
-    _serve(sys.stdin.fileno(), frames)
+    with contextlib.suppress(BrokenPipeError):  # the store closed its end during a job
+        _serve(sys.stdin.fileno(), frames)
     return 0
 
 

@@ -183,6 +183,19 @@ def test_closing_the_store_ends_the_child(open_store: Callable[..., AuditStore])
     assert not store.preparing.enabled
 
 
+def test_a_child_whose_store_went_away_mid_job_exits_quietly(
+    open_store: Callable[..., AuditStore], capfd: pytest.CaptureFixture[str]
+) -> None:
+    store = open_store("audit.db")
+    worker = store.preparing._worker
+    assert worker is not None
+    worker.job(generator_events(600), 0)  # 600 events' results: more than the pipe holds
+    child = _child(store)
+    store.close()
+    assert child.wait(timeout=30) == 0
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_the_child_ignores_an_interrupt_meant_for_the_terminal(
     open_store: Callable[..., AuditStore],
 ) -> None:
