@@ -56,10 +56,17 @@ class Preparation:
         they are prepared too, so the last chunk is not a small one."""
         if self._failure is not None:
             raise self._failure
-        while self.left and (len(self._ready) < least or self.left < least):
+        while self.left and (len(self._ready) < least or self.left < least or self._delivered()):
             self._prepare_next()
         taken, self._ready = self._ready, []
         return taken
+
+    def _delivered(self) -> bool:
+        """Whether the next event's result has come from the child already: taking it now makes
+        the chunk larger at no wait, and each chunk has costs of its own (its reads, a statement
+        a table)."""
+        delegated = self._delegated
+        return delegated is not None and delegated.delivered(self._next)
 
     def chunks(
         self, first: list[PreparedEvent], least: int, *, strict: bool

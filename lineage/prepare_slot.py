@@ -85,6 +85,10 @@ class PreparingChild:
             return WorkerJob(self, start, len(raw), sent=False)
         return WorkerJob(self, start, len(raw), sent=True)
 
+    def delivering(self) -> bool:
+        """Whether the child's next results have begun to arrive (never waits)."""
+        return self._process is not None and self._reader.ready()
+
     def receive(self) -> list[Result] | None:
         """The next results of the job; None: the child stopped the job at an event whose
         preparing raised (the store prepares it again and raises it itself)."""
@@ -151,6 +155,13 @@ class WorkerJob:
             return None
         self._taken += 1
         return self._results[self._taken - 1]
+
+    def delivered(self, index: int) -> bool:
+        """Whether the result for `index` can be had without waiting for the child to prepare
+        it: already received, or the next one and its frame on the way."""
+        if self._taken < len(self._results):
+            return self._results[self._taken].index == index
+        return index == self._next < self._end and self._worker.delivering()
 
     def finish(self) -> None:
         """Receive what is left, so the worker is ready for the next job."""

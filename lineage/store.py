@@ -57,7 +57,8 @@ FIRST_CHUNK = 180
 LEAST_CHUNK = 120
 INTERLEAVE_FROM = FIRST_CHUNK + LEAST_CHUNK
 # A SQLite batch this large has its events from WORKER_HEAD on prepared by a child process
-# (lineage.prepare_worker) while the store prepares the head, then appends chunk by chunk.
+# (lineage.prepare_worker) while the store prepares the head, then appends chunk by chunk: each
+# chunk at least WORKER_CHUNK events, and whatever more the child has delivered by then.
 # 150/100 against 60/100, 100/100, 200/150, 250/150 and 150/200: within the noise of each other
 # (9,200-9,900 events/s), smaller chunks slower (docs/PERFORMANCE.md, twenty-first round).
 WORKER_HEAD = 150

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import os
 import signal
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,7 +17,10 @@ from projection_rows import store_rows
 
 import lineage.store as store_module
 from lineage import prepare_slot
-from lineage.keys import SymmetricKey
+from lineage.keys import KeyStore, SymmetricKey
+from lineage.preparation import Preparation
+from lineage.prepare import prepare_batch
+from lineage.privacy import load_rules
 from lineage.privacy.apply import Pseudonymizer
 from lineage.settings import Settings
 from lineage.store import AuditStore
@@ -219,3 +223,57 @@ def _child(store: AuditStore) -> Any:
     worker = store.preparing._worker
     assert worker is not None and worker._process is not None
     return worker._process
+
+
+class _Arrived:
+    """A child's job whose first `arrived` results are in already; `waited` counts the results
+    taken that it would have had to wait for."""
+
+    def __init__(self, results: list[Any], start: int, arrived: int) -> None:
+        self.start, self.arrived, self.waited = start, arrived, 0
+        self._results = results
+
+    def delivered(self, index: int) -> bool:
+        return index < self.arrived
+
+    def result(self, index: int) -> Any:
+        self.waited += index >= self.arrived
+        return self._results[index]
+
+
+@pytest.mark.parametrize(
+    ("arrived", "sizes", "waited"), [(400, [400], 0), (120, [120, 100, 180], 280)]
+)
+def test_a_chunk_takes_every_result_already_delivered_and_waits_for_no_more_than_least(
+    tmp_path: Any, arrived: int, sizes: list[int], waited: int
+) -> None:
+    """Each chunk costs statements of its own, so a chunk takes whatever the child has sent
+    by then; it waits only to reach `least`, and the last chunk is never a small one."""
+    privacy = Pseudonymizer(KeyStore(tmp_path).pseudonym_key(), load_rules())
+    events = generator_events(400)
+    results, _ = prepare_batch(copy.deepcopy(events), privacy=privacy)
+    job = _Arrived(results, 50, arrived)
+    preparation = Preparation(events, privacy, job)  # type: ignore[arg-type]
+    taken = [preparation.take(50)]
+    taken += [chunk for chunk in iter(lambda: preparation.take(100), [])]
+    assert [len(chunk) for chunk in taken] == sizes
+    assert [e.index for chunk in taken for e in chunk] == list(range(400))
+    assert job.waited == waited
+
+
+def test_delivered_answers_without_waiting_for_the_child(
+    open_store: Callable[..., AuditStore],
+) -> None:
+    store = open_store("audit.db")
+    worker = store.preparing._worker
+    assert worker is not None
+    job = worker.job(generator_events(200), 100)
+    assert not job.delivered(99)  # not the child's
+    deadline = time.monotonic() + READY_S
+    while not job.delivered(100):  # the first frame on its way, never waited for
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert not job.delivered(101)  # not the next one
+    assert [job.result(i).index for i in range(100, 200)] == list(range(100, 200))
+    assert not job.delivered(200)  # past the job
+    job.finish()
