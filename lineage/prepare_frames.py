@@ -1,22 +1,25 @@
 """Frames between the store and the child that prepares its large SQLite batches
 (lineage.prepare_worker): a length, a byte saying how the rest is encoded, the rest.
 
-Prepared events go as JSON rows, loaded in about 4 us an event against 9 for their pickles, and
-exact: a prepared event holds only what its RFC 8785 text can (safe integers, finite floats), and
-orjson keeps `1.0` a float. Everything else goes pickled, which keeps every value's type.
+A value goes marshalled when marshal takes it: marshal keeps builtin types exactly (1.0 stays a
+float, a tuple a tuple, shared and cyclic references as they were) and refuses anything else,
+subclasses included; what it refuses goes pickled, which keeps every value's type. Prepared
+events go as marshalled rows of their fields. On 850 generator events, an event's cost: a job's
+events marshalled 0.8 us and loaded 3.5 (pickled 1.4, loaded 6.7); prepared events' rows loaded
+4.7 in the store (as JSON rows 7.6, pickled 7.9).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import io
+import marshal
 import os
 import pickle
 import select
 import struct
+from contextlib import suppress
 from typing import Any
-
-import orjson
 
 from lineage.ingest_result import Rejected
 from lineage.prepare import PreparedEvent
@@ -24,12 +27,13 @@ from lineage.prepare import PreparedEvent
 Result = PreparedEvent | Rejected
 HEADER = struct.Struct(">Q")
 FIELDS = tuple(f.name for f in dataclasses.fields(PreparedEvent))
-ROWS, PICKLE = b"j", b"p"
+ROWS, VALUE, PICKLE = b"r", b"m", b"p"
+MARSHAL_VERSION = 4  # with references: the keys json.loads shares are written once
 STALL_S = 60.0  # no frame for this long: the other side is given up
 READY = "ready"  # the child's first frame
 # What a value that cannot be sent raises (a lambda, a cycle...), and a frame that cannot be read.
 UNSENDABLE = (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError)
-UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, orjson.JSONDecodeError)
+UNREADABLE = (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError)
 
 
 class PeerGone(Exception):
@@ -54,17 +58,21 @@ def write_frame(fd: int, value: Any) -> None:
 
 def _encoded(value: Any) -> bytes:
     if isinstance(value, list) and value and all(type(r) is PreparedEvent for r in value):
-        try:
-            return ROWS + orjson.dumps([[getattr(r, f) for f in FIELDS] for r in value])
-        except orjson.JSONEncodeError:
-            pass
+        with suppress(ValueError):  # a field marshal refuses
+            rows = [[getattr(r, f) for f in FIELDS] for r in value]
+            return ROWS + marshal.dumps(rows, MARSHAL_VERSION)
+    with suppress(ValueError):
+        return VALUE + marshal.dumps(value, MARSHAL_VERSION)
     return PICKLE + _pickled(value)
 
 
 def _decoded(data: bytearray) -> Any:
-    if data[:1] == ROWS:
-        return [PreparedEvent(*row) for row in orjson.loads(memoryview(data)[1:])]
-    return pickle.loads(memoryview(data)[1:])
+    kind, body = data[:1], memoryview(data)[1:]
+    if kind == ROWS:
+        return [PreparedEvent(*row) for row in marshal.loads(body)]
+    if kind == VALUE:
+        return marshal.loads(body)
+    return pickle.loads(body)
 
 
 def _write_all(fd: int, data: bytes) -> None:

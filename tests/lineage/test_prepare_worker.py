@@ -81,9 +81,8 @@ def test_the_child_prepares_what_the_store_would_have(
 def test_integral_floats_come_back_as_floats_and_rejections_with_them(
     open_store: Callable[..., AuditStore], delivered: dict[str, int], kit: Any
 ) -> None:
-    """Prepared events travel as JSON rows (1.0 stays a float: the projection keeps what the
-    producer sent); a frame holding a rejection (here an integer RFC 8785 cannot hold) goes
-    pickled."""
+    """Prepared events come back with their types (1.0 stays a float: the projection keeps
+    what the producer sent), rejections (here an integer RFC 8785 cannot hold) with them."""
     helped, alone = open_store("helped.db"), open_store("alone.db", worker=False)
     events = generator_events(200)
     for n in range(200):
