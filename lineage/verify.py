@@ -26,7 +26,7 @@ from lineage.merkle.check import Snapshot, TreeReport, snapshot, tree_report
 from lineage.merkle.check_heads import HeadsReport, check_heads
 from lineage.merkle.check_segments import scan_with_segments
 from lineage.merkle.heads import stored_heads, trusted_keys
-from lineage.merkle.parallel import PARALLEL_MIN_ENTRIES, Half, scan_fast, scan_half
+from lineage.merkle.parallel import Half, parallel_minimum, scan_fast, scan_half
 from lineage.merkle.scan import ChainReport, Problem, scan_log
 from lineage.retention.segments import (
     StoredSegment,
@@ -100,13 +100,14 @@ def verify_log(
     *,
     trusted: dict[str, Ed25519PublicKey] | None = None,
     keys: KeyStore | None = None,
-    parallel_from: int = PARALLEL_MIN_ENTRIES,
+    parallel_from: int | None = None,
 ) -> IntegrityReport:
     """Chain, tree and signed heads.
 
     Heads are checked under `trusted` public keys (by key id); by default the public half of the
     signing key in `keys` (default: MLAUDIT_KEYS_DIR), read only when there are heads to check.
-    Logs of `parallel_from` entries or more are scanned on two cores.
+    Logs of `parallel_from` entries or more (default: where it pays on the store's database,
+    `lineage.merkle.parallel`) are scanned on two cores.
     """
     with engine.connect() as conn, conn.begin():
         snap = snapshot(conn)
@@ -118,7 +119,10 @@ def verify_log(
         if segments:
             scanned = _scan_archived(conn, snap, segments, trusted or {}, archive)
         else:
-            scanned = _scan(engine, conn, snap, parallel_from)
+            minimum = (
+                parallel_from if parallel_from is not None else parallel_minimum(conn.dialect.name)
+            )
+            scanned = _scan(engine, conn, snap, minimum)
         covered = scanned.chain.entries + archive.entries  # the log's size, archived included
         tree = tree_report(conn, snap, scanned.tree, covered)
         heads_report = check_heads(

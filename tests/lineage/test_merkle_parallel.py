@@ -1,7 +1,8 @@
 """Verifying in two halves (two processes) gives exactly the answer of one pass.
 
 The two-core path is forced on small stores here (`parallel_from=2`); by default it starts at
-PARALLEL_MIN_ENTRIES entries.
+twice the entries the worker's start is worth. The cut lies past the middle by that many, at most
+a quarter of the log: seq 10 of the 13 entries here.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from scenario import ml_history
 from tamper import drop_guards, execute
 from tamper_tree import drop_tree_guards, set_node
 
-from lineage.merkle.check import snapshot
+from lineage.merkle import parallel
+from lineage.merkle.check import Snapshot, snapshot
 from lineage.merkle.heads import sign_head
+from lineage.merkle.layout import nodes_for_size
 from lineage.merkle.parallel import scan_in_two
 from lineage.verify import report_json, verify_log
 
@@ -40,7 +43,7 @@ def test_two_halves_agree_with_one_pass_on_an_intact_log(filled) -> None:  # typ
     assert one == two and one["ok"]
 
 
-@pytest.mark.parametrize("seq", [2, 7, 8, 13])  # before, at and after the cut (seq 7)
+@pytest.mark.parametrize("seq", [2, 9, 10, 13])  # before, at and after the cut (seq 10)
 def test_an_edit_anywhere_is_reported_as_by_one_pass(filled, seq: int) -> None:  # type: ignore[no-untyped-def]
     drop_guards(filled.engine)
     execute(
@@ -58,9 +61,9 @@ def test_an_edit_anywhere_is_reported_as_by_one_pass(filled, seq: int) -> None: 
     ]
 
 
-@pytest.mark.parametrize(("level", "index"), [(2, 1), (1, 2), (0, 10), (2, 0)])
+@pytest.mark.parametrize(("level", "index"), [(3, 0), (0, 8), (0, 10), (2, 1)])
 def test_an_altered_node_anywhere_is_reported_as_by_one_pass(filled, level, index) -> None:  # type: ignore[no-untyped-def]
-    """(2, 1) and (1, 2) are on the frontier where the second half starts (after 6 leaves)."""
+    """(3, 0) and (0, 8) are the frontier where the second half starts (after 9 leaves)."""
     drop_tree_guards(filled.engine)
     set_node(filled.engine, level, index, b"\x07" * 32)
     one, two = both_ways(filled)
@@ -75,3 +78,37 @@ def test_a_missing_entry_before_the_cut_falls_back_to_one_pass(filled) -> None: 
     execute(filled.engine, "DELETE FROM audit_log WHERE seq = 3")
     one, two = both_ways(filled)
     assert one == two and one["problems"][0]["kind"] == "missing"
+
+
+@pytest.mark.parametrize(
+    ("last", "minimum", "lead", "cut"),
+    [
+        (100_000, 30_000, 15_000, 57_501),  # this process takes `lead` more than the worker
+        (10_000, 10_000, 5_000, 7_501),  # the lead capped: the worker keeps a quarter
+        (13, 2, 5_000, 10),
+        (13, 2, 0, 7),  # no lead: the middle
+        (9_999, 10_000, 5_000, None),  # below the minimum: one pass
+    ],
+)
+def test_the_cut_lies_past_the_middle_by_the_workers_start(
+    last: int, minimum: int, lead: int, cut: int | None
+) -> None:
+    snap = Snapshot(last_seq=last, stored_nodes=nodes_for_size(last), last_head_id=0)
+    assert parallel._cut(snap, minimum, lead) == cut
+
+
+def test_by_default_the_log_splits_from_twice_the_workers_start(
+    filled, kit, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    started: list[int] = []
+    start = parallel._start
+
+    def spied(target, cut, snap):  # type: ignore[no-untyped-def]
+        started.append(cut)
+        return start(target, cut, snap)
+
+    monkeypatch.setattr(parallel, "_start", spied)
+    monkeypatch.setattr(parallel, "WORKER_START_ENTRIES", {"sqlite": 7, "postgresql": 7})
+    assert verify_log(filled.engine).ok and started == []  # 13 entries, under 14
+    filled.ingest([kit.event("one-more", "job", time="2026-03-02T00:00:00Z")])
+    assert verify_log(filled.engine).ok and started == [11]  # 14 entries: 7 past the middle
