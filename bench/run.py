@@ -25,6 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import lineage.cli  # noqa: F401, I001 - first: no BLAS thread pool, as in `mlaudit` (its docstring)
+
 from bench.common import DATABASES, RESULTS, Figure, Result
 from bench.generator import RUN_ID_KINDS
 from bench.http_ingest import http_figures

@@ -119,9 +119,7 @@ def verify_log(
         if segments:
             scanned = _scan_archived(conn, snap, segments, trusted or {}, archive)
         else:
-            minimum = (
-                parallel_from if parallel_from is not None else parallel_minimum(conn.dialect.name)
-            )
+            minimum = parallel_from if parallel_from is not None else parallel_minimum(engine)
             scanned = _scan(engine, conn, snap, minimum)
         covered = scanned.chain.entries + archive.entries  # the log's size, archived included
         tree = tree_report(conn, snap, scanned.tree, covered)

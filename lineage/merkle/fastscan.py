@@ -294,9 +294,9 @@ def connect(target: dict[str, str]) -> tuple[Any, bool]:
     return conn, True
 
 
-def _work() -> None:
-    """Worker: check entries first..last (the job on stdin), print the Outcome as JSON."""
-    job = json.loads(sys.stdin.read())
+def run_job(job: dict[str, Any]) -> dict[str, Any]:
+    """The worker's part: check entries job["first"]..job["last"] of the store `job` names
+    (see `connect`), from the stored state before them; that state and the Outcome, as JSON."""
     dbapi, postgres = connect(job)
     reader = connect(job)[0] if postgres else dbapi  # the entries' stream holds its own
     try:
@@ -304,10 +304,15 @@ def _work() -> None:
         outcome = Outcome(False)
         if start is not None:
             outcome = scan_range(dbapi, postgres, start, job["last"], job["end_pos"], reader)
-        result = {"start": vars(start) if start else None, "outcome": outcome.to_json()}
+        return {"start": vars(start) if start else None, "outcome": outcome.to_json()}
     finally:
         reader.close()
         dbapi.close()
+
+
+def _work() -> None:
+    """Worker process: the job on stdin, its result on stdout."""
+    result = run_job(json.loads(sys.stdin.read()))
     sys.stdout.write(json.dumps(result, default=bytes.hex))
 
 

@@ -2,26 +2,22 @@
 
 `verify` is CPU-bound (two SHA-256 of every entry's bytes, a node hash, one row read per entry
 and two per node), so on a large log the entries from a cut point on are checked by a worker
-process (`python -m lineage.merkle.fastscan`) while this process checks those before it, more
+process (lineage.merkle.worker_start: forked on PostgreSQL where that is safe, else `python -m
+lineage.merkle.fastscan`) while this process checks those before it, more
 of them than the worker by what starting the worker costs, so that both finish together. The
 worker starts from the stored state at the cut (the predecessor's hash and the tree's frontier
 there) and reports it; the first half recomputes that state from its entries, and the two must
 agree, so two clean halves mean exactly what one clean pass means. Both halves run the fast pass
 (`lineage.merkle.fastscan`), which only says clean or not: anything else (a problem, a worker that
 fails, a log that cannot be cut exactly) makes `verify` run the detailed single pass
-(`scan_half`), which alone writes the detailed report. The job goes to the worker on stdin (the
-database URL may hold a password).
+(`scan_half`), which alone writes the detailed report.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import subprocess
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
@@ -33,22 +29,26 @@ from lineage.merkle.fastscan import (
     Outcome,
     Start,
     connect,
+    run_job,
     scan_range,
     sqlite_mmap,
 )
 from lineage.merkle.layout import nodes_for_size
 from lineage.merkle.scan import ChainReport, scan_log
 from lineage.merkle.tree import Frontier, load_frontier
+from lineage.merkle.worker_start import ForkedWorker, Worker, can_fork, spawn
 from lineage.models import LogEntry
 
 log = logging.getLogger(__name__)
 
-# Starting the worker costs about as much as checking this many entries (on an EPYC: 40-47 ms on
-# SQLite, an interpreter and the fast pass's imports; about 140 ms on PostgreSQL, 84-91 of them
-# importing psycopg; an entry 7-8 us in either process). So this process takes that many entries
-# more than the worker, and a log of fewer than twice that is checked in one pass. The benchmark's
-# 10,000 entries on SQLite: 131,928-140,766 entries/s in one pass, 158,674-161,318 cut so.
-WORKER_START_ENTRIES = {"sqlite": 5_000, "postgresql": 15_000}
+# Starting the worker costs about as much as checking this many entries (on an EPYC, an entry
+# 7-8 us in either process): a fresh interpreter 40-47 ms on SQLite (the fast pass's imports) and
+# about 140 ms on PostgreSQL (84-91 of them importing psycopg); a forked one, on PostgreSQL, runs
+# its first query about 11 ms after the fork (lineage.merkle.worker_start). So this process takes
+# that many entries more than the worker, and a log of fewer than twice that is checked in one
+# pass. The benchmark's 10,000 entries on SQLite: 131,928-140,766 entries/s in one pass,
+# 158,674-161,318 cut so; on PostgreSQL, forked, 113,249 in one pass, 138,749 cut so.
+WORKER_START_ENTRIES = {"sqlite": 5_000, "postgresql": 15_000, "forked": 1_500}
 
 
 @dataclass
@@ -76,13 +76,16 @@ def scan_half(conn: Connection, first: int, last: int, end_pos: int) -> Half:
     return Half(chain, tree)
 
 
-def parallel_minimum(dialect: str) -> int:
+def parallel_minimum(engine: Engine) -> int:
     """The log size from which the fast pass runs in two processes."""
-    return 2 * _lead(dialect)
+    return 2 * _lead(_target(engine))
 
 
-def _lead(dialect: str) -> int:
-    return WORKER_START_ENTRIES.get(dialect, max(WORKER_START_ENTRIES.values()))
+def _lead(target: dict[str, str] | None) -> int:
+    if target is not None and can_fork(target):
+        return WORKER_START_ENTRIES["forked"]
+    backend = "sqlite" if target is not None and "sqlite" in target else "postgresql"
+    return WORKER_START_ENTRIES[backend]
 
 
 def scan_fast(engine: Engine, conn: Connection, snap: Snapshot, minimum: int) -> Half | None:
@@ -97,8 +100,8 @@ def scan_fast(engine: Engine, conn: Connection, snap: Snapshot, minimum: int) ->
 
 def scan_in_two(engine: Engine, conn: Connection, snap: Snapshot, minimum: int) -> Half | None:
     """Both halves, merged, when the log is large, can be cut, and both come out clean."""
-    cut = _cut(snap, minimum, _lead(conn.dialect.name))
     target = _target(engine)
+    cut = _cut(snap, minimum, _lead(target))
     if cut is None or target is None:
         return None
     worker = _start(target, cut, snap)
@@ -163,33 +166,17 @@ def _target(engine: Engine) -> dict[str, str] | None:
     return None
 
 
-def _start(target: dict[str, str], cut: int, snap: Snapshot) -> subprocess.Popen[bytes]:
-    root = str(Path(__file__).resolve().parents[2])  # so the worker imports this very code
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
-    }
+def _start(target: dict[str, str], cut: int, snap: Snapshot) -> Worker:
     job: dict[str, Any] = {
         **target,
         "first": cut,
         "last": snap.last_seq,
         "end_pos": snap.stored_nodes,
     }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "lineage.merkle.fastscan"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    assert worker.stdin is not None
-    worker.stdin.write(json.dumps(job).encode())
-    worker.stdin.close()
-    worker.stdin = None  # sent in full; communicate() later only collects the answer
-    return worker
+    return ForkedWorker(run_job, job) if can_fork(target) else spawn(job)
 
 
-def _result(worker: subprocess.Popen[bytes]) -> tuple[Start, Outcome] | None:
+def _result(worker: Worker) -> tuple[Start, Outcome] | None:
     out, err = worker.communicate()
     try:
         if worker.returncode != 0:

@@ -108,7 +108,9 @@ def test_by_default_the_log_splits_from_twice_the_workers_start(
         return start(target, cut, snap)
 
     monkeypatch.setattr(parallel, "_start", spied)
-    monkeypatch.setattr(parallel, "WORKER_START_ENTRIES", {"sqlite": 7, "postgresql": 7})
+    monkeypatch.setattr(
+        parallel, "WORKER_START_ENTRIES", dict.fromkeys(("sqlite", "postgresql", "forked"), 7)
+    )
     assert verify_log(filled.engine).ok and started == []  # 13 entries, under 14
     filled.ingest([kit.event("one-more", "job", time="2026-03-02T00:00:00Z")])
     assert verify_log(filled.engine).ok and started == [11]  # 14 entries: 7 past the middle

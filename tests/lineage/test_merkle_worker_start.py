@@ -1,0 +1,139 @@
+"""Verify's worker, forked on PostgreSQL from a process with one thread, else started afresh.
+
+The forked child reports what it was given to do, and a failure by name; it is killed when told.
+End to end, a single-threaded process verifying a PostgreSQL store in two halves forks its worker
+and gets the one-pass report; on SQLite, or with a second thread, the worker is a fresh process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scenario import ml_history
+
+from lineage.merkle import worker_start
+from lineage.merkle.heads import sign_head
+from lineage.merkle.worker_start import ForkedWorker, can_fork
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _echo(job: dict[str, Any]) -> dict[str, Any]:
+    return {"got": job, "pid": os.getpid(), "digest": b"\x01\xff"}
+
+
+def _fail(job: dict[str, Any]) -> dict[str, Any]:
+    raise LookupError(f"no entry {job['first']}")
+
+
+def _sleep(job: dict[str, Any]) -> dict[str, Any]:
+    time.sleep(60)
+    return {}
+
+
+def test_a_forked_worker_returns_its_result_as_json() -> None:
+    worker = ForkedWorker(_echo, {"first": 3})
+    out, err = worker.communicate()
+    assert worker.returncode == 0 and err == b""
+    result = json.loads(out)
+    assert result["got"] == {"first": 3} and result["digest"] == "01ff"  # bytes as hex
+    assert result["pid"] == worker.pid != os.getpid()
+
+
+def test_a_failing_forked_worker_says_what_failed() -> None:
+    worker = ForkedWorker(_fail, {"first": 7})
+    out, err = worker.communicate()
+    assert (worker.returncode, out) == (1, b"")
+    assert err.decode() == "LookupError: no entry 7"
+
+
+def test_a_forked_worker_can_be_killed() -> None:
+    worker = ForkedWorker(_sleep, {})
+    worker.kill()
+    assert worker.wait() == -9
+    assert worker.communicate() == (b"", b"")  # ended: nothing more to read, nothing raised
+
+
+def test_only_postgresql_workers_of_a_single_thread_are_forked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(worker_start, "_threads", lambda: 1)
+    assert can_fork({"postgres": "postgresql://x/y"})
+    assert not can_fork({"sqlite": "/tmp/audit.db"})
+    monkeypatch.setattr(worker_start, "_threads", lambda: 2)
+    assert not can_fork({"postgres": "postgresql://x/y"})
+
+
+def test_threads_are_counted_as_the_system_sees_them() -> None:
+    before = worker_start._threads()
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert worker_start._threads() == before + 1
+    finally:
+        stop.set()
+        thread.join()
+
+
+VERIFY_BOTH_WAYS = textwrap.dedent(
+    """
+    import json, sys
+    from lineage.merkle import parallel, worker_start
+    from lineage.store import AuditStore
+    from lineage.verify import report_json, verify_log
+
+    started = []
+    class Counted(worker_start.ForkedWorker):
+        def __init__(self, run, job):
+            started.append(job["first"])
+            super().__init__(run, job)
+    parallel.ForkedWorker = Counted
+    store = AuditStore.open(sys.argv[1])
+    one = report_json(verify_log(store.engine, parallel_from=10**9))
+    two = report_json(verify_log(store.engine, parallel_from=2))
+    print(json.dumps({"same": one == two, "ok": two["ok"], "forked": started}))
+    """
+)
+
+
+def test_a_single_threaded_verify_forks_its_worker_on_postgresql(store, kit, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    store.ingest(ml_history(kit))
+    sign_head(store)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", VERIFY_BOTH_WAYS, db_url],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+    result = json.loads(done.stdout)
+    assert result["same"] and result["ok"]
+    assert result["forked"] == (
+        [] if db_url.startswith("sqlite") else [8]
+    )  # 10 entries: the worker keeps a quarter
+
+
+def test_the_command_line_runs_one_thread_with_numpy_loaded() -> None:
+    """So `mlaudit verify` may fork: numpy's BLAS would otherwise start a pool of threads."""
+    code = (
+        "import os, lineage.cli.app, lineage.queries.reach\n"
+        "print(len(os.listdir('/proc/self/task')))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.strip() == "1"
