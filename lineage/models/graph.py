@@ -29,7 +29,8 @@ class Run(SQLModel, table=True):
     started_at: str | None = Field(default=None, max_length=32)
     ended_at: str | None = Field(default=None, max_length=32)
     last_event_time: str = Field(max_length=32)
-    actor_id: int | None = Field(default=None, foreign_key="actors.id", index=True)
+    # Not indexed: nothing looks these rows up by actor (migration 0017).
+    actor_id: int | None = Field(default=None, foreign_key="actors.id")
     facets: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     first_seq: int
     last_seq: int

@@ -30,7 +30,8 @@ class DataAccess(SQLModel, table=True):
     dataset_id: int = Field(foreign_key="datasets.id")
     version_id: int | None = Field(default=None, foreign_key="dataset_versions.id")
     run_id: str | None = Field(default=None, max_length=64)
-    actor_id: int | None = Field(default=None, foreign_key="actors.id", index=True)
+    # Not indexed: nothing looks these rows up by actor (migration 0017).
+    actor_id: int | None = Field(default=None, foreign_key="actors.id")
     action: str = Field(max_length=16)
     event_time: str = Field(max_length=32)
 
