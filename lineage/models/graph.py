@@ -62,7 +62,8 @@ class DatasetVersion(SQLModel, table=True):
     dataset_id: int = Field(foreign_key="datasets.id")
     version: str = Field(max_length=256)
     created_at: str = Field(max_length=32)
-    run_id: str | None = Field(default=None, max_length=64, index=True)
+    # Not indexed: nothing looks versions up by their producing run (migration 0018).
+    run_id: str | None = Field(default=None, max_length=64)
     seq: int | None = None
     facets: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 

@@ -43,7 +43,8 @@ class Evaluation(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     seq: int
-    run_id: str = Field(max_length=64, index=True)
+    # Not indexed: nothing looks evaluations up by run (migration 0018).
+    run_id: str = Field(max_length=64)
     model_dataset_id: int = Field(foreign_key="datasets.id", index=True)
     model_version_id: int | None = Field(
         default=None, foreign_key="dataset_versions.id", index=True

@@ -1,5 +1,6 @@
-"""Migration 0017: rows of runs and data_access are not indexed by actor id; the accesses whose
-event named no actor are, by time, and the access profile's branch for them probes that index."""
+"""Indexes no question asks, dropped: by actor id on runs and data_access (migration 0017; the
+accesses whose event named no actor are indexed by time, and the access profile's branch for
+them probes that index), by run id on dataset versions and evaluations (0018)."""
 
 from __future__ import annotations
 
@@ -13,21 +14,29 @@ from lineage.store import AuditStore
 
 ACTOR_ID_INDEXES = {("runs", "ix_runs_actor_id"), ("data_access", "ix_data_access_actor_id")}
 ACTORLESS = ("data_access", "ix_data_access_actorless")
+RUN_ID_INDEXES = {
+    ("dataset_versions", "ix_dataset_versions_run_id"),
+    ("evaluations", "ix_evaluations_run_id"),
+}
+TABLES = ("runs", "data_access", "dataset_versions", "evaluations")
 
 
 def _indexes(engine: Engine) -> set[tuple[str, str]]:
     found = inspect(engine)
-    return {(t, ix["name"]) for t in ("runs", "data_access") for ix in found.get_indexes(t)}
+    return {(t, ix["name"]) for t in TABLES for ix in found.get_indexes(t)}
 
 
-def test_the_migration_drops_the_actor_id_indexes_and_goes_back(db_url: str, kit) -> None:  # type: ignore[no-untyped-def]
+def test_the_migrations_drop_the_unread_indexes_and_go_back(db_url: str, kit) -> None:  # type: ignore[no-untyped-def]
     store = AuditStore.open(db_url)
     store.ingest([kit.event("r", "read", time="2026-11-01T09:00:00Z", actor="alice")])
     now = _indexes(store.engine)
-    assert ACTOR_ID_INDEXES.isdisjoint(now) and ACTORLESS in now
+    assert ACTOR_ID_INDEXES.isdisjoint(now) and RUN_ID_INDEXES.isdisjoint(now)
+    assert ACTORLESS in now
+    alembic(store.engine, "downgrade", "0017")
+    assert _indexes(store.engine) == now | RUN_ID_INDEXES
     alembic(store.engine, "downgrade", "0016")
     before = _indexes(store.engine)
-    assert before >= ACTOR_ID_INDEXES and ACTORLESS not in before
+    assert before == (now - {ACTORLESS}) | RUN_ID_INDEXES | ACTOR_ID_INDEXES
     alembic(store.engine, "upgrade", "head")
     assert _indexes(store.engine) == now
     store.close()
