@@ -8,9 +8,11 @@ run by the run's key, and finds a run's outputs through `run_outputs`; no statem
 suite's, explained on SQLite, used either index, and the projection's own lookups (which go to
 the driver directly, lineage.projection.load) find versions by dataset and version. Run ids in
 time order (UUIDv7) land at their end, but each still costs the append an entry, and random run
-ids (older clients, the Dagster capture's uuid5-derived ones) land anywhere. Appending 20,000
-generator events (UUIDv7 run ids) to a store of 300,000 on SQLite, four alternations:
-8,918-9,158 events/s with them, 9,080-9,837 without. Downgrading restores both.
+ids (older clients, the Dagster capture's uuid5-derived ones) land anywhere. What that costs is
+within this machine's spread: appending 20,000 generator events to a store of 300,000 on SQLite,
+four alternations each, medians with the indexes against without: 9,043 and 9,337 events/s, then
+8,940 and 8,697 (UUIDv7 run ids); 6,359 and 6,614 (random run ids). Dropped as indexes nothing
+reads, not for a measured gain. Downgrading restores both.
 """
 
 from __future__ import annotations
