@@ -4,13 +4,13 @@ Revision ID: 0017
 Revises: 0016
 
 No query looks rows of `runs` or `data_access` up by actor id: the store joins from those rows to
-`actors` by its key, and filters them by time (every SELECT the test suite runs, explained on
-both databases, used neither index but for one branch below; the projection's own lookups,
-which go to the driver directly, find actors by name). Yet each event adds an entry to
-both, at a place set by its actor: with thousands of actors every batch dirtied as many pages
-of each index, a cost that grows with the store. Appending 20,000 generator events to a store of
-300,000 on SQLite, three alternations: 8,119-8,713 events/s before this revision, 9,109-9,454
-after.
+`actors` by its key, and filters them by time (every SELECT naming an actor that the test suite
+runs, explained on both databases, used neither index but for one branch below; the
+projection's own lookups, which go to the driver directly, find actors by name). Yet each event
+adds an entry to both, at a place set by its actor: with thousands of actors every batch
+dirtied as many pages of each index, a cost that grows with the store. Appending 20,000
+generator events to a store of 300,000 on SQLite, three alternations: 8,119-8,713 events/s
+before this revision, 9,109-9,454 after.
 
 The one use was the access profile's branch for accesses whose event named no actor (lineage.
 review.anomalies.access), which looked them up by `actor_id IS NULL`. A partial index holds just
