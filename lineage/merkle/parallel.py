@@ -1,16 +1,16 @@
 """Verify a clean log fast: two halves on two cores when it is large, one fast pass otherwise.
 
-`verify` is CPU-bound (two SHA-256 of every entry's bytes, a node hash, one row read per entry
-and two per node), so on a large log the entries from a cut point on are checked by a worker
-process (lineage.merkle.worker_start: forked on PostgreSQL where that is safe, else `python -m
-lineage.merkle.fastscan`) while this process checks those before it, more
-of them than the worker by what starting the worker costs, so that both finish together. The
-worker starts from the stored state at the cut (the predecessor's hash and the tree's frontier
-there) and reports it; the first half recomputes that state from its entries, and the two must
-agree, so two clean halves mean exactly what one clean pass means. Both halves run the fast pass
-(`lineage.merkle.fastscan`), which only says clean or not: anything else (a problem, a worker that
-fails, a log that cannot be cut exactly) makes `verify` run the detailed single pass
-(`scan_half`), which alone writes the detailed report.
+`verify` is CPU-bound (two SHA-256 of every entry's bytes, a node hash, one row read per entry and
+two per node), so on a large log the entries from a cut point on are checked by a worker process
+(lineage.merkle.worker_start: forked on PostgreSQL where that is safe, else `python -m
+lineage.merkle.fastscan`) while this process checks those before it, more of them than the worker
+by what starting the worker costs, so that both finish together. The worker starts from the stored
+state at the cut (the predecessor's hash and the tree's frontier there) and reports it; the first
+half recomputes that state from its entries, and the two must agree, so two clean halves mean
+exactly what one clean pass means. Both halves run the fast pass (`lineage.merkle.fastscan`), which
+only says clean or not: anything else (a problem, a worker that fails, a log that cannot be cut
+exactly) makes `verify` run the detailed single pass (`scan_half`), which alone writes the
+detailed report.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ log = logging.getLogger(__name__)
 # its first query about 11 ms after the fork (lineage.merkle.worker_start). So this process takes
 # that many entries more than the worker, and a log of fewer than twice that is checked in one
 # pass. The benchmark's 10,000 entries on SQLite: 131,928-140,766 entries/s in one pass,
-# 158,674-161,318 cut so; on PostgreSQL, forked, 113,249 in one pass, 138,749 cut so.
+# 158,674-161,318 cut so; 10,000 on PostgreSQL, forked (medians of a script's nine runs): 113,249
+# in one pass, 138,749 cut so.
 WORKER_START_ENTRIES = {"sqlite": 5_000, "postgresql": 15_000, "forked": 1_500}
 
 
