@@ -12,6 +12,12 @@ child has every module already and only opens its own connections. What makes th
   process's and runs no exit handler;
 - not on SQLite, whose library keeps per-process state about the files it has open (their
   locks among it) that a child would inherit; SQLite forbids using a connection across fork.
+
+And only while this process is small: a fork copies its page tables, and every page either
+process writes afterwards is copied once. Verifying 100,000 entries on PostgreSQL from a process
+holding a heap of a given resident size, five alternations, medians spawned against forked: 103
+MB, 193,907 against 222,780 entries/s; 501 MB, 186,417 against 200,249; 1,096 MB, 183,808
+against 184,890; 1,604 MB, 192,265 against 179,120.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 ERROR_BYTES = 4096  # a failing child's reason, cut short: the pipe must never fill and block it
+FORK_MAX_RESIDENT = 512 * 1024 * 1024  # bytes; a larger process starts a fresh interpreter
 
 
 Job = Callable[[dict[str, Any]], dict[str, Any]]
@@ -43,7 +50,9 @@ class Worker(Protocol):
 
 def can_fork(target: dict[str, str]) -> bool:
     """Whether the worker for `target` may be forked from this process now."""
-    return "postgres" in target and sys.platform == "linux" and _threads() == 1
+    if "postgres" not in target or sys.platform != "linux":
+        return False
+    return _threads() == 1 and _resident() < FORK_MAX_RESIDENT
 
 
 def _threads() -> int:
@@ -52,6 +61,16 @@ def _threads() -> int:
         return len(os.listdir("/proc/self/task"))
     except OSError:
         return 0  # unknown: not one
+
+
+def _resident() -> int:
+    """This process's resident memory in bytes (unknown: too large to fork)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, IndexError, ValueError):
+        return FORK_MAX_RESIDENT
+    return pages * os.sysconf("SC_PAGE_SIZE")
 
 
 def spawn(job: dict[str, Any]) -> subprocess.Popen[bytes]:

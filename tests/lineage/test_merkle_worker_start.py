@@ -1,4 +1,4 @@
-"""Verify's worker, forked on PostgreSQL from a process with one thread, else started afresh.
+"""Verify's worker, forked on PostgreSQL from a small process with one thread, else started afresh.
 
 The forked child reports what it was given to do, and a failure by name; it is killed when told.
 End to end, a single-threaded process verifying a PostgreSQL store in two halves forks its worker
@@ -70,6 +70,15 @@ def test_only_postgresql_workers_of_a_single_thread_are_forked(
     assert can_fork({"postgres": "postgresql://x/y"})
     assert not can_fork({"sqlite": "/tmp/audit.db"})
     monkeypatch.setattr(worker_start, "_threads", lambda: 2)
+    assert not can_fork({"postgres": "postgresql://x/y"})
+
+
+def test_a_large_process_starts_a_fresh_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(worker_start, "_threads", lambda: 1)
+    small = worker_start._resident()
+    assert 0 < small < worker_start.FORK_MAX_RESIDENT  # this test process
+    assert can_fork({"postgres": "postgresql://x/y"})
+    monkeypatch.setattr(worker_start, "FORK_MAX_RESIDENT", small // 2)
     assert not can_fork({"postgres": "postgresql://x/y"})
 
 
