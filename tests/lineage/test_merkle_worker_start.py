@@ -63,23 +63,27 @@ def test_a_forked_worker_can_be_killed() -> None:
     assert worker.communicate() == (b"", b"")  # ended: nothing more to read, nothing raised
 
 
-def test_only_postgresql_workers_of_a_single_thread_are_forked(
+def test_only_postgresql_workers_of_a_small_single_thread_are_forked(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(worker_start, "_threads", lambda: 1)
+    monkeypatch.setattr(worker_start, "_resident", lambda: 100 * 2**20)
     assert can_fork({"postgres": "postgresql://x/y"})
     assert not can_fork({"sqlite": "/tmp/audit.db"})
+    monkeypatch.setattr(worker_start, "_resident", lambda: worker_start.FORK_MAX_RESIDENT)
+    assert not can_fork({"postgres": "postgresql://x/y"})
+    monkeypatch.setattr(worker_start, "_resident", lambda: 100 * 2**20)
     monkeypatch.setattr(worker_start, "_threads", lambda: 2)
     assert not can_fork({"postgres": "postgresql://x/y"})
 
 
-def test_a_large_process_starts_a_fresh_worker(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(worker_start, "_threads", lambda: 1)
-    small = worker_start._resident()
-    assert 0 < small < worker_start.FORK_MAX_RESIDENT  # this test process
-    assert can_fork({"postgres": "postgresql://x/y"})
-    monkeypatch.setattr(worker_start, "FORK_MAX_RESIDENT", small // 2)
-    assert not can_fork({"postgres": "postgresql://x/y"})
+def test_resident_memory_is_read_as_the_system_sees_it() -> None:
+    before = worker_start._resident()
+    held = bytearray(b"\x01") * (64 * 2**20)  # every byte written, so every page resident
+    try:
+        assert worker_start._resident() >= before + 60 * 2**20
+    finally:
+        del held
 
 
 def test_threads_are_counted_as_the_system_sees_them() -> None:
