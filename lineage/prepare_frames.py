@@ -22,6 +22,7 @@ from contextlib import suppress
 from typing import Any
 
 from lineage.ingest_result import Rejected
+from lineage.pipes import write_all
 from lineage.prepare import PreparedEvent
 
 Result = PreparedEvent | Rejected
@@ -52,8 +53,8 @@ def _pickled(value: Any) -> bytes:
 
 def write_frame(fd: int, value: Any) -> None:
     data = _encoded(value)  # first: a value that does not encode sends nothing
-    _write_all(fd, HEADER.pack(len(data)))
-    _write_all(fd, data)
+    write_all(fd, HEADER.pack(len(data)))
+    write_all(fd, data)
 
 
 def _encoded(value: Any) -> bytes:
@@ -73,12 +74,6 @@ def _decoded(data: bytearray) -> Any:
     if kind == VALUE:
         return marshal.loads(body)
     return pickle.loads(body)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
 
 
 class FrameReader:

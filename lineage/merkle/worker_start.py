@@ -33,6 +33,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from lineage.pipes import read_all, write_all
+
 ERROR_BYTES = 4096  # a failing child's reason, cut short: the pipe must never fill and block it
 FORK_MAX_RESIDENT = 512 * 1024 * 1024  # bytes; a larger process starts a fresh interpreter
 
@@ -112,7 +114,7 @@ class ForkedWorker:
 
     def communicate(self) -> tuple[bytes, bytes]:
         """The child's output and error text, once it has ended."""
-        out, err = (_read_all(fd) for fd in self._pipes) if self._pipes else (b"", b"")
+        out, err = (read_all(fd) for fd in self._pipes) if self._pipes else (b"", b"")
         self.wait()
         return out, err
 
@@ -134,24 +136,11 @@ def _child(run: Job, job: dict[str, Any], out: int, err: int) -> None:
     code = 1
     try:
         gc.freeze()  # what this process inherited is never collected, so never finalized, here
-        _write_all(out, json.dumps(run(job), default=bytes.hex).encode())
+        write_all(out, json.dumps(run(job), default=bytes.hex).encode())
         code = 0
     except BaseException as exc:  # the parent is told, whatever it was
         reason = f"{type(exc).__name__}: {exc}".encode(errors="replace")[:ERROR_BYTES]
         with contextlib.suppress(OSError):
-            _write_all(err, reason)
+            write_all(err, reason)
     finally:
         os._exit(code)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _read_all(fd: int) -> bytes:
-    parts: list[bytes] = []
-    while part := os.read(fd, 1 << 16):
-        parts.append(part)
-    return b"".join(parts)
