@@ -10,7 +10,7 @@ GIL while one runs, so the copying uses the second core while the writer prepare
 batch. A checkpoint that finds the WAL fully copied lets the next writer restart it from the
 beginning, which keeps the file small.
 
-Writers keep a larger automatic checkpoint (lineage.db.SQLITE_WAL_BACKSTOP_PAGES) as a
+Writers keep a larger automatic checkpoint (lineage.db.SQLITE_WAL_BACKSTOP_BYTES) as a
 backstop: a process without this thread, or one whose thread falls behind, still bounds the WAL.
 """
 

@@ -35,10 +35,15 @@ PING_AFTER_IDLE_S = 1.0
 # SQLite's default page cache is 2 MiB: the log's key index takes random keys (SHA-256), so past a
 # few hundred thousand entries nearly every insert missed the cache.
 SQLITE_CACHE_KIB = 65_536
-# Writers checkpoint the WAL in their COMMIT past this many pages (SQLite's default is 1,000).
-# The store's ingest checkpoints in a thread beside it (lineage.checkpointer); this is the
-# backstop for processes without one, or when that thread falls behind (32 MiB of pages).
-SQLITE_WAL_BACKSTOP_PAGES = 8192
+# The page size a new SQLite store is created with (SQLite's default is 4,096; a store keeps the
+# size it was created with: WAL mode cannot change it). A batch dirties whole pages of the log,
+# whose rows take a few KB each, and of a dozen indexes; half as many pages of twice the size
+# took 5-8% less of the writer's CPU and 10% less disk (docs/PERFORMANCE.md, twenty-fourth round).
+SQLITE_PAGE_SIZE = 8192
+# Writers checkpoint the WAL in their COMMIT past this many bytes of pages (SQLite's default is
+# 1,000 pages). The store's ingest checkpoints in a thread beside it (lineage.checkpointer); this
+# is the backstop for processes without one, or when that thread falls behind.
+SQLITE_WAL_BACKSTOP_BYTES = 32 << 20
 SQLITE_BUSY_TIMEOUT_S = 30  # a writer waits this long for another's transaction, then fails
 # Writers of a SQLite file also hold an flock on this file beside it, for the whole transaction
 # (writer_transaction). SQLite lets the next writer in as soon as COMMIT drops its lock, before
@@ -141,12 +146,20 @@ _USED = "mlaudit_last_used"
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")  # before WAL: only a new file takes it
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-    cur.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_BACKSTOP_PAGES}")
+    cur.execute(f"PRAGMA wal_autocheckpoint={wal_backstop_pages(cur)}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def wal_backstop_pages(cursor: sqlite3.Cursor) -> int:
+    """SQLITE_WAL_BACKSTOP_BYTES in pages of the database the cursor's connection opened (a
+    store keeps the page size it was created with)."""
+    cursor.execute("PRAGMA page_size")
+    return SQLITE_WAL_BACKSTOP_BYTES // cursor.fetchone()[0]
 
 
 def _sqlite_begin(conn: Connection) -> None:

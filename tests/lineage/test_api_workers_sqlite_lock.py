@@ -23,17 +23,18 @@ from sqlalchemy.exc import OperationalError
 
 from lineage import db
 from lineage.db import (
-    SQLITE_WAL_BACKSTOP_PAGES,
+    SQLITE_PAGE_SIZE,
+    SQLITE_WAL_BACKSTOP_BYTES,
     WRITER_FLOCK_SUFFIX,
     create_store_engine,
     writer_transaction,
 )
 
-ROW = 65_536  # bytes per commit: 17 pages with the overflow chain
-COMMITS = 1000  # per process: 2 x 17,000 pages of WAL frames, four times the checkpoint size
-# Writers checkpoint past the backstop (4,120 bytes a page with its frame header); then one
+ROW = 65_536  # bytes per commit: 9 pages with the overflow chain
+COMMITS = 1000  # per process: 2 x 9,000 pages of WAL frames, four times the checkpoint size
+# Writers checkpoint past the backstop (a page and its 24-byte frame header each); then one
 # commit more at most.
-WAL_BOUND = (SQLITE_WAL_BACKSTOP_PAGES + 100) * 4_120
+WAL_BOUND = (SQLITE_WAL_BACKSTOP_BYTES // SQLITE_PAGE_SIZE + 100) * (SQLITE_PAGE_SIZE + 24)
 
 
 def _scratch(url: str) -> None:

@@ -1,13 +1,16 @@
 """Database tuning the store applies: PostgreSQL planner statistics kept current as the log
-grows, and a SQLite page cache sized for the log's random-key index."""
+grows, and SQLite's page size and a page cache sized for the log's random-key index."""
 
 from __future__ import annotations
+
+import sqlite3
 
 from pg_statistics import analyzed_count, vacuumed
 
 from lineage.analyzer import refresh_statistics, statistics_due, visibility_due
-from lineage.db import SQLITE_CACHE_KIB, create_store_engine
+from lineage.db import SQLITE_CACHE_KIB, SQLITE_PAGE_SIZE, create_store_engine
 from lineage.store import AuditStore
+from lineage.verify import verify_log
 
 
 def test_statistics_are_due_when_the_log_passes_a_power_of_two() -> None:
@@ -51,3 +54,26 @@ def test_sqlite_connections_get_the_larger_page_cache(sqlite_url: str) -> None:
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -SQLITE_CACHE_KIB
     engine.dispose()
+
+
+def test_a_new_sqlite_store_takes_the_larger_page(sqlite_url: str, kit) -> None:  # type: ignore[no-untyped-def]
+    store = AuditStore.open(sqlite_url)
+    store.ingest([kit.event("r", "j", time="2026-01-01T00:00:00Z")])
+    with store.engine.connect() as conn:
+        size = conn.exec_driver_sql("PRAGMA page_size").scalar()
+    store.close()
+    assert size == SQLITE_PAGE_SIZE == 8192
+
+
+def test_a_store_created_with_smaller_pages_keeps_them(tmp_path, kit) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as made:  # as a store created before the page size was chosen
+        made.execute("PRAGMA page_size=4096")
+        made.execute("PRAGMA journal_mode=WAL")
+    store = AuditStore.open(f"sqlite:///{path}")
+    result = store.ingest([kit.event("r", "j", time="2026-01-01T00:00:00Z")])
+    with store.engine.connect() as conn:
+        size = conn.exec_driver_sql("PRAGMA page_size").scalar()
+    report = verify_log(store.engine, keys=store.keys)
+    store.close()
+    assert (len(result.accepted), size, report.ok) == (1, 4096, True)

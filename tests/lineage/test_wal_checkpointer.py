@@ -3,6 +3,7 @@ thread copies the WAL into the database file, so the writer's COMMIT does not.""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from sqlalchemy import text
 
 from lineage import checkpointer
 from lineage.checkpointer import NUDGE_ENTRIES
-from lineage.db import SQLITE_WAL_BACKSTOP_PAGES, create_store_engine
+from lineage.db import SQLITE_PAGE_SIZE, SQLITE_WAL_BACKSTOP_BYTES, create_store_engine
 from lineage.store import AuditStore
 
 
@@ -63,7 +64,7 @@ def test_the_wal_stays_bounded_under_sustained_ingest(sqlite_url: str, kit) -> N
         largest = max(largest, wal.stat().st_size)
     store.close()
     database_size = Path(store.engine.url.database).stat().st_size
-    assert database_size < SQLITE_WAL_BACKSTOP_PAGES * 4_096
+    assert database_size < SQLITE_WAL_BACKSTOP_BYTES
     assert largest < database_size / 3  # 2.0 of 7.5 MB when written
 
 
@@ -95,5 +96,18 @@ def test_postgresql_and_in_memory_stores_have_no_checkpointer(
 def test_writers_checkpoint_themselves_past_the_backstop(sqlite_url: str) -> None:
     engine = create_store_engine(sqlite_url)
     with engine.connect() as conn:
-        assert conn.execute(text("PRAGMA wal_autocheckpoint")).scalar() == SQLITE_WAL_BACKSTOP_PAGES
+        pages = conn.execute(text("PRAGMA wal_autocheckpoint")).scalar()
     engine.dispose()
+    assert pages == SQLITE_WAL_BACKSTOP_BYTES // SQLITE_PAGE_SIZE == 4096
+
+
+def test_the_backstop_is_the_same_bytes_in_a_store_of_smaller_pages(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as made:  # a store created before the page size was chosen
+        made.execute("PRAGMA page_size=4096")
+        made.execute("PRAGMA journal_mode=WAL")
+    engine = create_store_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        pages = conn.execute(text("PRAGMA wal_autocheckpoint")).scalar()
+    engine.dispose()
+    assert pages == SQLITE_WAL_BACKSTOP_BYTES // 4096 == 8192
