@@ -84,7 +84,7 @@ def hour_counts(entries: Iterable[tuple[str, Iterable[str]]]) -> list[Row]:
 
 def add_hours(sql: Sql, rows: list[Row]) -> None:
     """Add counts in the caller's transaction (one statement on PostgreSQL, whatever the size)."""
-    for statement, params in sql.join_values(_UPSERT, rows, _CASTS).statements:
+    for statement, params in sql.join_values(_UPSERT, rows, _CASTS, padded=False).statements:
         sql.execute(statement, params)
 
 

@@ -44,6 +44,10 @@ SQLITE_PAGE_SIZE = 8192
 # 1,000 pages). The store's ingest checkpoints in a thread beside it (lineage.checkpointer); this
 # is the backstop for processes without one, or when that thread falls behind.
 SQLITE_WAL_BACKSTOP_BYTES = 32 << 20
+# Compiled statements a SQLite connection keeps by their text (the sqlite3 module's default is
+# 128): an append's lookups come in a few dozen shapes (lineage.projection.sql.shape) beside its
+# inserts and updates, and one compiled anew costs more than running it.
+SQLITE_STATEMENT_CACHE = 512
 SQLITE_BUSY_TIMEOUT_S = 30  # a writer waits this long for another's transaction, then fails
 # Writers of a SQLite file also hold an flock on this file beside it, for the whole transaction
 # (writer_transaction). SQLite lets the next writer in as soon as COMMIT drops its lock, before
@@ -79,7 +83,11 @@ def create_store_engine(url: str) -> Engine:
         path = make_url(url).database
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
+        connect_args = {
+            "timeout": SQLITE_BUSY_TIMEOUT_S,
+            "check_same_thread": False,
+            "cached_statements": SQLITE_STATEMENT_CACHE,
+        }
         engine = create_engine(url, connect_args=connect_args)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)

@@ -127,8 +127,11 @@ class Sql:
     def _pipe(self) -> Pipeline | None:
         return self._pipes.active(self.driver) if self.psycopg3 else None
 
+    def _rows_per_chunk(self, width: int) -> int:
+        return max(1, self.max_params // max(1, width))
+
     def _chunks(self, items: Sequence[Any], width: int) -> Iterator[Sequence[Any]]:
-        step = max(1, self.max_params // max(1, width))
+        step = self._rows_per_chunk(width)
         for start in range(0, len(items), step):
             yield items[start : start + step]
 
@@ -138,22 +141,34 @@ class Sql:
             return Query([])
         if self.postgres:
             return Query([(_in_text(sql, 0), [pg_array(values)])])
-        chunks = self._chunks(list(values), 1)
-        return Query([(_in_text(sql, len(chunk)), chunk) for chunk in chunks])
+        most = self._rows_per_chunk(1)
+        statements = []
+        for chunk in self._chunks(list(values), 1):
+            count = shape(len(chunk), most)  # a NULL matches nothing
+            statements.append((_in_text(sql, count), [*chunk, *[None] * (count - len(chunk))]))
+        return Query(statements)
 
-    def join_values(self, sql: str, rows: Sequence[Row], casts: tuple[str, ...]) -> Query:
-        """`sql`, whose `{values}` becomes a table of `rows` (columns typed by `casts`)."""
+    def join_values(
+        self, sql: str, rows: Sequence[Row], casts: tuple[str, ...], *, padded: bool = True
+    ) -> Query:
+        """`sql`, whose `{values}` becomes a table of `rows` (columns typed by `casts`).
+
+        padded (SQLite): the table is filled up to its `shape` with rows of NULLs, which an
+        equality join never matches; a statement that inserts the rows must say False."""
         if not rows:
             return Query([])
         if self.postgres:
             columns = [pg_array(column) for column in zip(*rows, strict=True)]
             return Query([(_values_text(sql, casts, 0), columns)])
-        return Query(
-            [
-                (_values_text(sql, casts, len(chunk)), [value for row in chunk for value in row])
-                for chunk in self._chunks(list(rows), len(casts))
-            ]
-        )
+        width = len(casts)
+        most = self._rows_per_chunk(width)
+        statements = []
+        for chunk in self._chunks(list(rows), width):
+            count = shape(len(chunk), most) if padded else len(chunk)
+            params = [value for row in chunk for value in row]
+            params += [None] * ((count - len(chunk)) * width)
+            statements.append((_values_text(sql, casts, count), params))
+        return Query(statements)
 
     def fetch(self, *queries: Query) -> list[list[Row]]:
         """The rows of each query; on PostgreSQL all sent before any answer is awaited."""
@@ -274,6 +289,21 @@ def _element(value: Any) -> str:
     if isinstance(value, bytes):  # bytea's hex input form, its backslash escaped for the array
         return '"\\\\x' + value.hex() + '"'
     raise TypeError(f"no array literal for a {type(value).__name__}: {value!r}")
+
+
+def shape(count: int, most: int) -> int:
+    """The number of rows a lookup of `count` keys is written for (at most `most`): 1-4, then
+    the powers of two and the halfway steps between them (6, 8, 12, 16, 24...).
+
+    SQLite keeps a connection's compiled statements by their text, and a lookup written for
+    exactly its keys was a new text almost every time: compiling took two thirds of running
+    it (250 keys: 747 us against 270 from the cache). Padded to these shapes, a batch's
+    lookups reuse a few dozen texts, at most a third of each filled with NULLs."""
+    if count <= 4:
+        return count
+    power = 1 << (count - 1).bit_length()
+    between = power * 3 // 4
+    return max(count, min(between if count <= between else power, most))
 
 
 def marks(count: int) -> str:
