@@ -38,7 +38,7 @@ SQLITE_CACHE_KIB = 65_536
 # The page size a new SQLite store is created with (SQLite's default is 4,096; a store keeps the
 # size it was created with: WAL mode cannot change it). A batch dirties whole pages of the log,
 # whose rows take a few KB each, and of a dozen indexes; half as many pages of twice the size
-# took 5-8% less of the writer's CPU and 10% less disk (docs/PERFORMANCE.md, twenty-fourth round).
+# took 5-10% less of the writer's CPU and 11% less disk (docs/PERFORMANCE.md, twenty-fourth round).
 SQLITE_PAGE_SIZE = 8192
 # Writers checkpoint the WAL in their COMMIT past this many bytes of pages (SQLite's default is
 # 1,000 pages). The store's ingest checkpoints in a thread beside it (lineage.checkpointer); this
