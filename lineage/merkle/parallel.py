@@ -15,8 +15,8 @@ detailed report.
 
 from __future__ import annotations
 
-import json
 import logging
+import marshal
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,14 +42,16 @@ from lineage.models import LogEntry
 log = logging.getLogger(__name__)
 
 # Starting the worker costs about as much as checking this many entries (on an EPYC, an entry
-# 7-8 us in either process): a fresh interpreter 40-47 ms on SQLite (the fast pass's imports) and
-# about 140 ms on PostgreSQL (84-91 of them importing psycopg); a forked one, on PostgreSQL, runs
-# its first query about 11 ms after the fork (lineage.merkle.worker_start). So this process takes
+# 7-9 us in either process): a fresh interpreter about 32 ms on SQLite (without `site`, on an
+# hour when an entry took 9 us; 60 ms with `site` and the fast pass's former imports) and about
+# 140 ms on PostgreSQL (84-91 of them importing psycopg); a forked one, on PostgreSQL, runs its
+# first query about 11 ms after the fork (lineage.merkle.worker_start). So this process takes
 # that many entries more than the worker, and a log of fewer than twice that is checked in one
-# pass. The benchmark's 10,000 entries on SQLite: 131,928-140,766 entries/s in one pass,
-# 158,674-161,318 cut so; 10,000 on PostgreSQL, forked (medians of a script's nine runs): 113,249
-# in one pass, 138,749 cut so.
-WORKER_START_ENTRIES = {"sqlite": 5_000, "postgresql": 15_000, "forked": 1_500}
+# pass. The benchmark's 10,000 entries on SQLite, medians of seven, alternated: leads of 3,000,
+# 3,500, 4,000 and 5,000 entries gave 137,092, 142,970, 148,601 and 144,136 entries/s (one pass:
+# about 112,000); 10,000 on PostgreSQL, forked (medians of a script's nine runs): 113,249 in one
+# pass, 138,749 cut so.
+WORKER_START_ENTRIES = {"sqlite": 4_000, "postgresql": 15_000, "forked": 1_500}
 
 
 @dataclass
@@ -182,12 +184,10 @@ def _result(worker: Worker) -> tuple[Start, Outcome] | None:
     try:
         if worker.returncode != 0:
             raise ValueError(f"exit {worker.returncode}")
-        data = json.loads(out)
+        data = marshal.loads(out)
         if data["start"] is None:
             return None  # the state at the cut is not stored: the detailed pass will say why
-        start = data["start"]
-        roots = [bytes.fromhex(r) for r in start["roots"]]
-        return Start(start["first"], start["prev"], roots), Outcome.from_json(data["outcome"])
-    except (ValueError, KeyError, TypeError) as exc:
+        return Start(**data["start"]), Outcome(**data["outcome"])
+    except (ValueError, KeyError, TypeError, EOFError) as exc:
         log.warning("verify worker failed (%s), one pass instead: %s", exc, err.decode()[-500:])
         return None

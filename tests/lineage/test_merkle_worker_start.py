@@ -8,6 +8,7 @@ and gets the one-pass report; on SQLite, or with a second thread, the worker is 
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from scenario import ml_history
 from lineage.merkle import worker_start
 from lineage.merkle.heads import sign_head
 from lineage.merkle.worker_start import ForkedWorker, can_fork
+from lineage.store import AuditStore
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,13 +42,48 @@ def _sleep(job: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def test_a_forked_worker_returns_its_result_as_json() -> None:
+def test_a_forked_worker_returns_its_result_by_marshal() -> None:
     worker = ForkedWorker(_echo, {"first": 3})
     out, err = worker.communicate()
     assert worker.returncode == 0 and err == b""
-    result = json.loads(out)
-    assert result["got"] == {"first": 3} and result["digest"] == "01ff"  # bytes as hex
+    result = marshal.loads(out)
+    assert result["got"] == {"first": 3} and result["digest"] == b"\x01\xff"  # bytes as bytes
     assert result["pid"] == worker.pid != os.getpid()
+
+
+def test_a_spawned_sqlite_worker_imports_no_more_than_it_uses() -> None:
+    """Its start bounds how small a log is verified on two cores: without `site` and without
+    json, re, dataclasses, typing or pathlib it took half the time (lineage.merkle.parallel)."""
+    heavy = ("json", "re", "dataclasses", "typing", "pathlib", "sqlalchemy")
+    probe = (
+        f"import sys, lineage.merkle.fastscan; print([m for m in {heavy!r} if m in sys.modules])"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", probe], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_spawned_worker_checks_its_range_of_a_sqlite_store(tmp_path: Path, kit) -> None:  # type: ignore[no-untyped-def]
+    """In a folder whose name holds the characters a URI gives a meaning, opened read-only."""
+    store = AuditStore.open(f"sqlite:///{tmp_path / 'audit.db'}")
+    try:
+        store.ingest(ml_history(kit))
+        last = store.count_entries()
+    finally:
+        store.close()
+    folder = tmp_path / "odd ?#% name"  # not in a store URL, where "?" begins the query
+    folder.mkdir()
+    for file in tmp_path.glob("audit.db*"):
+        file.rename(folder / file.name)
+    job = {"sqlite": str(folder / "audit.db"), "first": 4, "last": last, "end_pos": 0}
+    worker = worker_start.spawn(job)
+    out, err = worker.communicate()
+    assert worker.returncode == 0, err.decode()
+    result = marshal.loads(out)
+    assert result["start"]["first"] == 4 and len(result["start"]["roots"]) == 2  # 3 leaves: 2+1
+    assert result["outcome"]["clean"] and result["outcome"]["entries"] == last - 3
 
 
 def test_a_failing_forked_worker_says_what_failed() -> None:
