@@ -122,7 +122,9 @@ class Outcome:
 class Start:
     """The state before entry `first`: its predecessor's hash and the tree's frontier there."""
 
-    def __init__(self, first: int, prev: str = GENESIS_HASH, roots: list[bytes] | None = None):
+    def __init__(
+        self, first: int, prev: str = GENESIS_HASH, roots: list[bytes] | None = None
+    ) -> None:
         self.first, self.prev, self.roots = first, prev, roots or []
 
 
