@@ -74,16 +74,16 @@ class PreparingChild:
             self.fail(exc)
         return self._ready
 
-    def job(self, raw: Sequence[RawEvent], start: int) -> WorkerJob:
-        """Have `raw[start:]` prepared; their results come in order through the job."""
+    def job(self, raw: Sequence[RawEvent], start: int, end: int) -> WorkerJob:
+        """Have `raw[start:end]` prepared; their results come in order through the job."""
         try:
-            self._send((start, list(raw[start:])))
+            self._send((start, list(raw[start:end])))
         except (OSError, *UNSENDABLE) as exc:
             # An event that does not pickle is the store's to prepare (and to reject).
             if isinstance(exc, OSError):
                 self.fail(exc)
-            return WorkerJob(self, start, len(raw), sent=False)
-        return WorkerJob(self, start, len(raw), sent=True)
+            return WorkerJob(self, start, end, sent=False)
+        return WorkerJob(self, start, end, sent=True)
 
     def delivering(self) -> bool:
         """Whether the child's next results have begun to arrive (never waits)."""
@@ -163,6 +163,12 @@ class WorkerJob:
             return self._results[self._taken].index == index
         return index == self._next < self._end and self._worker.delivering()
 
+    def drain(self) -> None:
+        """Receive the results already arriving, without waiting for more: a caller busy with
+        other work keeps the pipe from filling, which would stop the worker."""
+        while self._next < self._end and self._worker.delivering():
+            self._receive()
+
     def finish(self) -> None:
         """Receive what is left, so the worker is ready for the next job."""
         while self._next < self._end:
@@ -201,8 +207,10 @@ class WorkerSlot:
         self.enabled = enabled and _cores() >= 2
 
     @contextmanager
-    def job(self, raw: Sequence[RawEvent], start: int) -> Iterator[WorkerJob | None]:
-        """`raw[start:]` being prepared by the worker; None: the caller prepares everything."""
+    def job(
+        self, raw: Sequence[RawEvent], start: int, end: int | None = None
+    ) -> Iterator[WorkerJob | None]:
+        """`raw[start:end]` being prepared by the worker; None: the caller prepares everything."""
         worker = self._usable()
         if worker is None or not worker.lock.acquire(blocking=False):
             yield None
@@ -211,7 +219,7 @@ class WorkerSlot:
             if not worker.available():
                 yield None
                 return
-            job = worker.job(raw, start)
+            job = worker.job(raw, start, len(raw) if end is None else end)
             try:
                 yield job
             finally:

@@ -16,7 +16,8 @@ class Settings:
     home: Path
     database_url: str
     keys_dir: Path
-    # A child process prepares large SQLite batches on a second core (lineage.prepare_worker).
+    # A child process prepares large SQLite batches, and bulk imports on either database, on a
+    # second core (lineage.prepare_worker).
     prepare_worker: bool = True
 
     @classmethod

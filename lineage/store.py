@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 
 from lineage.analyzer import StatisticsRefresher
 from lineage.append import NewEntry, append_batch, entry_keys, read_state
+from lineage.bulk_preparation import prepare_all
 from lineage.checkpointer import WalCheckpointer
 from lineage.collector import collector_paused
 from lineage.db import (
@@ -107,9 +108,12 @@ class AuditStore:
         self._checkpointer = WalCheckpointer(path, SQLITE_BUSY_TIMEOUT_S) if path else None
         postgres = engine.dialect.name == "postgresql"  # SQLite plans these queries well without
         self.statistics = StatisticsRefresher(engine) if postgres else None
-        # PostgreSQL batches are prepared in the server's waits instead (_interleaves).
-        worker = self.settings.prepare_worker and not postgres
-        self.preparing = WorkerSlot(lambda: self.pseudonymizer, enabled=worker)
+        # The worker prepares a bulk import's events on either database, and the later events
+        # of a large batch on SQLite (PostgreSQL's are prepared in the server's waits instead,
+        # `_interleaves`: the server needs the second core).
+        enabled = self.settings.prepare_worker
+        self.preparing = WorkerSlot(lambda: self.pseudonymizer, enabled=enabled)
+        self._batch_worker = not postgres
 
     @classmethod
     def open(
@@ -157,7 +161,7 @@ class AuditStore:
             if self._interleaves(len(events)):
                 preparation = Preparation(events, self.pseudonymizer)
                 return self._ingest_in_chunks(preparation, strict, submitter, interleaved=True)
-            if len(events) >= WORKER_FROM and self.preparing.enabled:
+            if len(events) >= WORKER_FROM and self._batch_worker and self.preparing.enabled:
                 with self.preparing.job(events, WORKER_HEAD) as job:
                     if job:
                         preparation = Preparation(events, self.pseudonymizer, job)
@@ -201,13 +205,14 @@ class AuditStore:
     def ingest_many(
         self, events: Sequence[RawEvent], *, batch_size: int = 1000, submitter: str | None = None
     ) -> IngestResult:
-        """Bulk import: validate everything first, then append in batches of `batch_size`.
+        """Bulk import: validate everything first (on two cores when large,
+        lineage.bulk_preparation), then append in batches of `batch_size`.
 
         Any invalid event rejects the whole import before anything is written. A crash between
         batches leaves whole batches stored; running the import again completes it (idempotent).
         """
         with collector_paused():
-            prepared, rejected = prepare_batch(list(events), privacy=self.pseudonymizer)
+            prepared, rejected = prepare_all(events, self.pseudonymizer, self.preparing)
         if rejected:
             raise InvalidEventsError(rejected)
         result = IngestResult()

@@ -13,6 +13,8 @@ from lineage.errors import InvalidEventsError
 from lineage.store import AuditStore
 from lineage.verify import verify_log
 
+WORKER_READY_S = 60.0  # the preparing worker's start-up, on a loaded machine
+
 
 def generator_events(count: int, seed: int = 5) -> list[dict[str, Any]]:
     """The benchmark's workload: runs with inputs and outputs, trainings, evaluations,

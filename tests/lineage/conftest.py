@@ -1,13 +1,20 @@
-"""Shared helpers for the lineage tests: the OpenLineage sample events and a valid base event."""
+"""Shared helpers for the lineage tests: the OpenLineage sample events, a valid base event, and
+SQLite stores with the preparing worker (ready) or without it."""
 
 from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from chunk_checks import WORKER_READY_S
+
+from lineage import prepare_slot
+from lineage.settings import Settings
+from lineage.store import AuditStore
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "openlineage"
 # Not events: placeholders ({{...}}), or subsets that integration tests match against.
@@ -88,3 +95,37 @@ def _facet(schema_url: str, **fields: Any) -> dict[str, Any]:
 def make_facet():
     """make_facet(schema_url, **fields): a facet with this project's `_producer`."""
     return _facet
+
+
+@pytest.fixture
+def delivered(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How many results the child delivered."""
+    counts = {"results": 0}
+    result = prepare_slot.WorkerJob.result
+
+    def counted(self: prepare_slot.WorkerJob, index: int) -> Any:
+        found = result(self, index)
+        counts["results"] += found is not None
+        return found
+
+    monkeypatch.setattr(prepare_slot.WorkerJob, "result", counted)
+    return counts
+
+
+@pytest.fixture
+def open_store(tmp_path: Any) -> Iterator[Callable[..., AuditStore]]:
+    """SQLite stores in this test's directory, with the worker (ready) or without it."""
+    opened: list[AuditStore] = []
+
+    def make(name: str, *, worker: bool = True) -> AuditStore:
+        base = Settings.from_env()
+        url = f"sqlite:///{tmp_path / name}"
+        settings = Settings(base.home, url, base.keys_dir, prepare_worker=worker)
+        store = AuditStore.open(url, settings=settings)
+        opened.append(store)
+        assert store.preparing.start(wait=WORKER_READY_S if worker else 0) is worker
+        return store
+
+    yield make
+    for store in opened:
+        store.close()

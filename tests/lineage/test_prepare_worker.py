@@ -8,10 +8,11 @@ import copy
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from chunk_checks import WORKER_READY_S as READY_S
 from chunk_checks import generator_events, strict_batch_refused_whole
 from projection_rows import store_rows
 
@@ -25,42 +26,6 @@ from lineage.privacy.apply import Pseudonymizer
 from lineage.settings import Settings
 from lineage.store import AuditStore
 from lineage.verify import verify_log
-
-READY_S = 60.0  # a child's start-up, on a loaded machine
-
-
-@pytest.fixture
-def delivered(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """How many results the child delivered."""
-    counts = {"results": 0}
-    result = prepare_slot.WorkerJob.result
-
-    def counted(self: prepare_slot.WorkerJob, index: int) -> Any:
-        found = result(self, index)
-        counts["results"] += found is not None
-        return found
-
-    monkeypatch.setattr(prepare_slot.WorkerJob, "result", counted)
-    return counts
-
-
-@pytest.fixture
-def open_store(tmp_path: Any) -> Iterator[Callable[..., AuditStore]]:
-    """SQLite stores in this test's directory, with the worker (ready) or without it."""
-    opened: list[AuditStore] = []
-
-    def make(name: str, *, worker: bool = True) -> AuditStore:
-        base = Settings.from_env()
-        url = f"sqlite:///{tmp_path / name}"
-        settings = Settings(base.home, url, base.keys_dir, prepare_worker=worker)
-        store = AuditStore.open(url, settings=settings)
-        opened.append(store)
-        assert store.preparing.start(wait=READY_S if worker else 0) is worker
-        return store
-
-    yield make
-    for store in opened:
-        store.close()
 
 
 def test_the_child_prepares_what_the_store_would_have(
@@ -192,7 +157,7 @@ def test_a_child_whose_store_went_away_mid_job_exits_quietly(
     store = open_store("audit.db")
     worker = store.preparing._worker
     assert worker is not None
-    worker.job(generator_events(600), 0)  # 600 events' results: more than the pipe holds
+    worker.job(generator_events(600), 0, 600)  # 600 events' results: more than the pipe holds
     child = _child(store)
     store.close()
     assert child.wait(timeout=30) == 0
@@ -266,7 +231,7 @@ def test_delivered_answers_without_waiting_for_the_child(
     store = open_store("audit.db")
     worker = store.preparing._worker
     assert worker is not None
-    job = worker.job(generator_events(200), 100)
+    job = worker.job(generator_events(200), 100, 200)
     assert not job.delivered(99)  # not the child's
     deadline = time.monotonic() + READY_S
     while not job.delivered(100):  # the first frame on its way, never waited for
