@@ -36,11 +36,13 @@ def _serve(stdin: int, stdout: int) -> None:
     write_frame(stdout, READY)
     gc.freeze()  # the modules and the checks stay; jobs make garbage without cycles
     while True:
+        # Off while a job is loaded too: loading a large one (a bulk import's 5,000 events)
+        # with the collector on ran its collections over the half-built job again and again.
+        gc.disable()
         try:
             start, raw = reader.frame()
         except PeerGone:
             return
-        gc.disable()
         try:
             _prepare(start, raw, privacy, stdout)
         finally:
