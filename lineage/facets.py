@@ -11,14 +11,11 @@ from typing import Any
 import attr
 from openlineage.client.facet_v2 import RunFacet
 
-from lineage.facet_keys import FACET_KEYS as FACET_KEYS  # re-exported: the facets by key
-
-SCHEMA_BASE = "https://mlaudit.invalid/spec/facets/1-0-0"
-PRODUCER = "https://github.com/mlaudit/mlaudit"
-
-
-def schema_url(name: str) -> str:
-    return f"{SCHEMA_BASE}/{name}.json#/$defs/{name}"
+# Re-exported: the facets by key, and the URLs they carry.
+from lineage.facet_keys import FACET_KEYS as FACET_KEYS
+from lineage.facet_keys import PRODUCER as PRODUCER
+from lineage.facet_keys import SCHEMA_BASE as SCHEMA_BASE
+from lineage.facet_keys import schema_url as schema_url
 
 
 @attr.define

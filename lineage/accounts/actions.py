@@ -10,7 +10,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from lineage.authz import Principal
-from lineage.facets import PRODUCER, schema_url
+from lineage.facet_keys import PRODUCER, schema_url
 from lineage.timeutil import now_store_time
 
 if TYPE_CHECKING:

@@ -37,7 +37,7 @@ from sqlalchemy import Connection, select, update
 from lineage.accounts.actions import JOB_NAMESPACE, user_action_event
 from lineage.authz import Principal
 from lineage.db import writer_transaction
-from lineage.facets import PRODUCER
+from lineage.facet_keys import PRODUCER
 from lineage.models import LogEntry
 from lineage.models.findings import Finding
 
