@@ -11,9 +11,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy import exc as exc_module
 from sqlalchemy.engine import make_url
 
@@ -25,6 +23,10 @@ except ImportError:  # not POSIX: SQLite's own lock alone
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The newest migration's revision. A store already there is opened without alembic, whose import
+# and environment took a fifth of a second of every command; a test holds this to the head of
+# lineage/migrations/versions.
+SCHEMA_HEAD = "0018"
 WRITER_OPTION = "mlaudit_writer"
 # Any constant will do; it only has to be the same for every writer of one database.
 WRITER_LOCK_KEY = 0x6D6C61756469
@@ -290,9 +292,25 @@ def pipelined_commit(conn: Connection, wanted: bool = True) -> Iterator[None]:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (`alembic upgrade head`)."""
+    """Bring the schema to the newest revision (`alembic upgrade head`); a store already at it
+    is only read."""
+    if schema_revision(engine) == SCHEMA_HEAD:
+        return
+    from alembic import command  # only with something to do: see SCHEMA_HEAD
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The store's schema revision as alembic recorded it (None: none, or several)."""
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+    except exc_module.DBAPIError:  # no such table: a new store
+        return None
+    return rows[0][0] if len(rows) == 1 else None
