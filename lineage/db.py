@@ -23,10 +23,6 @@ except ImportError:  # not POSIX: SQLite's own lock alone
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-# The newest migration's revision. A store already there is opened without alembic, whose import
-# and environment took a fifth of a second of every command; a test holds this to the head of
-# lineage/migrations/versions.
-SCHEMA_HEAD = "0018"
 WRITER_OPTION = "mlaudit_writer"
 # Any constant will do; it only has to be the same for every writer of one database.
 WRITER_LOCK_KEY = 0x6D6C61756469
@@ -294,9 +290,9 @@ def pipelined_commit(conn: Connection, wanted: bool = True) -> Iterator[None]:
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (`alembic upgrade head`); a store already at it
     is only read."""
-    if schema_revision(engine) == SCHEMA_HEAD:
+    if schema_revision(engine) == schema_head():
         return
-    from alembic import command  # only with something to do: see SCHEMA_HEAD
+    from alembic import command  # only with something to do: see schema_head
     from alembic.config import Config
 
     cfg = Config()
@@ -304,6 +300,15 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+@lru_cache(maxsize=1)
+def schema_head() -> str:
+    """The newest migration's revision, read from the versions' file names (`NNNN_what.py`
+    declares revision NNNN; a test holds the two together). A store already there is opened
+    without alembic, whose import and environment took a fifth of a second of every command."""
+    names = (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")
+    return max(path.name[:4] for path in names)
 
 
 def schema_revision(engine: Engine) -> str | None:

@@ -12,7 +12,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from migration_support import alembic
 
-from lineage.db import MIGRATIONS, SCHEMA_HEAD, create_store_engine, schema_revision
+from lineage.db import MIGRATIONS, create_store_engine, schema_head, schema_revision
 from lineage.store import AuditStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,10 +22,13 @@ OPEN_AND_LIST = (
 )
 
 
-def test_the_head_the_store_knows_is_the_newest_migration() -> None:
+def test_the_head_read_from_file_names_is_alembics() -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_HEAD
+    scripts = ScriptDirectory.from_config(config)
+    assert scripts.get_current_head() == schema_head()
+    for script in scripts.walk_revisions():  # each file named by the revision it declares
+        assert Path(script.path).name.startswith(f"{script.revision}_")
 
 
 def test_a_store_at_the_head_opens_without_alembic(sqlite_url: str) -> None:
@@ -49,7 +52,7 @@ def test_a_store_behind_the_head_is_migrated_when_opened(db_url: str) -> None:
         alembic(engine, "downgrade", "0017")
         assert schema_revision(engine) == "0017"
         AuditStore.open(db_url).close()
-        assert schema_revision(engine) == SCHEMA_HEAD
+        assert schema_revision(engine) == schema_head()
     finally:
         engine.dispose()
 
@@ -59,6 +62,6 @@ def test_a_new_store_has_no_revision_until_it_is_opened(db_url: str) -> None:
     try:
         assert schema_revision(engine) is None
         AuditStore.open(db_url).close()
-        assert schema_revision(engine) == SCHEMA_HEAD
+        assert schema_revision(engine) == schema_head()
     finally:
         engine.dispose()
