@@ -22,7 +22,7 @@ from lineage.prepare_slot import WorkerJob, WorkerSlot
 from lineage.privacy.apply import Pseudonymizer
 
 HELPED_FROM = 2_000  # fewer events: prepared alone, the worker not even started for them
-WINDOW = 10_000  # events a window once the worker is ready (its part: one frame of ~10 MB)
+WINDOW = 10_000  # events a window once the worker is ready (its part: one frame of about 7 MB)
 STARTING_WINDOW = 500  # events prepared alone between two looks at a starting worker
 WORKER_SHARE = 0.5  # of a window
 DRAIN_EVERY = 25  # events the store prepares between two drains of the worker's pipe
